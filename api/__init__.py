@@ -1,0 +1,1 @@
+"""Credence: recognition of states and governments, dated and sourced."""

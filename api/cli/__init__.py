@@ -1,0 +1,20 @@
+"""The `credence` command line: one Typer app, one module per group of subcommands."""
+
+import typer
+
+from api.cli import data, db, serve
+
+app = typer.Typer(
+    name="credence",
+    help="Credence: a GraphQL data API about the recognition of states and governments.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+data.register(app)
+
+
+def main() -> None:
+    app()
