@@ -253,7 +253,11 @@ class State(SQLModel, table=True):
     numeric: str | None = Field(default=None, max_length=3)
     name: str = Field(max_length=200)
     official_name: str | None = Field(default=None, max_length=300)
-    kind: str = Field(default=StateKind.CURRENT.value, max_length=20)
+    kind: str = Field(
+        default=StateKind.CURRENT.value,
+        max_length=20,
+        sa_column_kwargs={"server_default": "current"},
+    )
 
 
 class Source(SQLModel, table=True):
@@ -415,9 +419,17 @@ class Recognition(SQLModel, table=True):
     recognizer_id: int = Field(foreign_key="state.id", ondelete="RESTRICT", index=True)
     subject_state_id: int = Field(foreign_key="state.id", ondelete="RESTRICT", index=True)
     subject_government_id: int | None = Field(default=None, index=True)
-    episode: int = Field(default=1)
-    type: str = Field(default=RecognitionType.UNSPECIFIED.value, max_length=20)
-    mode: str = Field(default=RecognitionMode.UNSPECIFIED.value, max_length=20)
+    episode: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    type: str = Field(
+        default=RecognitionType.UNSPECIFIED.value,
+        max_length=20,
+        sa_column_kwargs={"server_default": "unspecified"},
+    )
+    mode: str = Field(
+        default=RecognitionMode.UNSPECIFIED.value,
+        max_length=20,
+        sa_column_kwargs={"server_default": "unspecified"},
+    )
     act: str | None = Field(default=None, max_length=40)
     from_date: date
     from_precision: str = Field(max_length=5)
@@ -471,7 +483,7 @@ class Envoy(SQLModel, table=True):
     sender_state_id: int = Field(foreign_key="state.id", ondelete="RESTRICT", index=True)
     sender_government_id: int | None = Field(default=None, index=True)
     receiver_id: int = Field(foreign_key="state.id", ondelete="RESTRICT", index=True)
-    episode: int = Field(default=1)
+    episode: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     rank: str | None = Field(default=None, max_length=40)
     title: str | None = Field(default=None, max_length=300)
     appointed_date: date | None = None
@@ -596,8 +608,12 @@ class Cooperation(SQLModel, table=True):
     partner_state_id: int = Field(foreign_key="state.id", ondelete="RESTRICT", index=True)
     partner_government_id: int | None = Field(default=None, index=True)
     area_id: int = Field(foreign_key="cooperation_area.id", ondelete="RESTRICT", index=True)
-    episode: int = Field(default=1)
-    stance: str = Field(default=CooperationStance.PROSPECT_CITED.value, max_length=20)
+    episode: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    stance: str = Field(
+        default=CooperationStance.PROSPECT_CITED.value,
+        max_length=20,
+        sa_column_kwargs={"server_default": "prospect_cited"},
+    )
     stated_date: date | None = None
     stated_precision: str | None = _precision_field()
     notes: str | None = Field(default=None, sa_type=Text)
@@ -643,7 +659,7 @@ class Citation(SQLModel, table=True):
     cooperation_id: int | None = Field(
         default=None, foreign_key="cooperation.id", ondelete="CASCADE", index=True
     )
-    position: int = Field(default=0)
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     quote: str | None = Field(default=None, sa_type=Text)
 
 
