@@ -1,0 +1,52 @@
+# The commands a developer runs are the commands CI runs (.ci/run calls `make ci`).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install install-dev browser run test lint check-migrations schema ci bench-import bench-reads
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+# Debian's Chromium for the browser tests (never a downloaded browser build).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else echo "install Debian's chromium (sudo apt-get install chromium) for the browser tests"; fi; \
+	fi
+
+# Serve on the embedded PostgreSQL (or DATABASE_URL) with the seed loaded: GraphiQL at /graphql.
+run: install
+	$(BIN)/credence serve
+
+# Everything the tests need, then every test.
+test: install-dev browser
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# `alembic upgrade head` then `alembic check` on a fresh database (DATABASE_URL, else embedded).
+check-migrations: install-dev
+	$(BIN)/alembic upgrade head
+	$(BIN)/alembic check
+
+schema: install-dev
+	$(BIN)/credence schema export
+
+ci: test lint
+
+bench-import: install-dev
+	$(BIN)/python bench/import.py
+
+bench-reads: install-dev
+	$(BIN)/python bench/reads.py
