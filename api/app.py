@@ -1,16 +1,114 @@
 """The app factory: the one place that joins the service (`api`) and the GraphQL surface."""
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Mount, Route
 
+from api.database import create_engine
 from api.settings import Settings
+from schema.http import GraphQLView, RequestIdMiddleware, graphiql_assets
+from schema.root import schema
+
+logger = logging.getLogger(__name__)
+
+# A readiness probe must answer before the orchestrator's own timeout, even when the database hangs.
+READY_TIMEOUT_SECONDS = 3.0
 
 
-async def _healthz(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+class _Database:
+    """The engine every route uses: the caller's, or one the lifespan creates and disposes.
+
+    Tests pass their own engine and need no lifespan (httpx's ASGITransport runs none);
+    `credence serve` passes none, and uvicorn runs the lifespan.
+    """
+
+    def __init__(self, *, url: str, pool_size: int, engine: AsyncEngine | None) -> None:
+        self._url = url
+        self._pool_size = pool_size
+        self._engine = engine
+        self._owned = engine is None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError(
+                "The database engine is created by the app's lifespan, which has not started: "
+                "run the lifespan (uvicorn does; tests can use asgi_lifespan.LifespanManager) "
+                "or pass engine= to create_app."
+            )
+        return self._engine
+
+    @asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        if not self._owned:
+            yield
+            return
+        # Created inside the server's event loop: asyncpg connections belong to one loop.
+        self._engine = create_engine(self._url, pool_size=self._pool_size)
+        try:
+            yield
+        finally:
+            engine, self._engine = self._engine, None
+            await engine.dispose()
 
 
-def create_app(settings: Settings, *, database_url: str) -> Starlette:
-    return Starlette(routes=[Route("/healthz", _healthz)])
+def create_app(
+    settings: Settings, *, database_url: str, engine: AsyncEngine | None = None
+) -> Starlette:
+    database = _Database(url=database_url, pool_size=settings.pool_size, engine=engine)
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        reason = await _database_problem(database)
+        if reason is None:
+            return JSONResponse({"status": "ok", "database": "ok"})
+        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+
+    async def home(request: Request) -> RedirectResponse:
+        return RedirectResponse(request.url_for("graphql"))
+
+    graphql = GraphQLView(schema, engine=lambda: database.engine)
+    return Starlette(
+        routes=[
+            Route("/", home, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Mount("/graphql/assets", graphiql_assets(), name="graphiql-assets"),
+            Route("/graphql", graphql, name="graphql"),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=database.lifespan,
+    )
+
+
+async def _database_problem(database: _Database) -> str | None:
+    """Why the database cannot serve a query now, in words safe to show; None when it can."""
+    try:
+        engine = database.engine
+    except RuntimeError:
+        return "database engine not started (the app's lifespan is not running)"
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except TimeoutError:
+        logger.warning("Readiness: the database did not answer within %ss", READY_TIMEOUT_SECONDS)
+        return f"database did not answer within {READY_TIMEOUT_SECONDS:g}s"
+    except Exception as error:
+        # Whatever failed, the database cannot serve. The full message (hosts, database names)
+        # goes to the log, only the class name to the probe.
+        cause = error.orig if isinstance(error, DBAPIError) else error
+        logger.warning("Readiness: the database is unavailable: %s", error)
+        return f"database unavailable ({type(cause).__name__})"
+    return None

@@ -59,7 +59,9 @@ def test_the_service_layer_never_imports_the_web_or_graphql_layers() -> None:
 def test_the_importer_never_imports_schema() -> None:
     importer = {m: p for m, p in _modules("api").items() if m.startswith("api.importer")}
     assert importer, "the importer package exists"
-    assert [m for m, p in importer.items() if any(n.startswith("schema") for n in _imports(p))] == []
+    assert [
+        m for m, p in importer.items() if any(n.startswith("schema") for n in _imports(p))
+    ] == []
 
 
 def test_only_the_app_factory_joins_schema_and_the_engine() -> None:

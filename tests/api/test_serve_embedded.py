@@ -33,8 +33,9 @@ def data_dir() -> Iterator[Path]:
 def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {"CREDENCE_DATA_DIR": str(data_dir), "CREDENCE_PORT": str(port)}
-    return subprocess.Popen([CREDENCE, "serve"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [CREDENCE, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def _wait_ready(process: subprocess.Popen[bytes], port: int) -> None:
@@ -54,7 +55,11 @@ def _wait_ready(process: subprocess.Popen[bytes], port: int) -> None:
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == 0
+    try:
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.stderr:
+            process.stderr.close()
 
 
 def _socket_dsn(pgdata: Path) -> str:

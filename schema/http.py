@@ -1,0 +1,271 @@
+"""GraphQL over HTTP, as the GraphQL-over-HTTP specification has it, on Strawberry's ASGI view.
+
+What Strawberry does differently, and this layer fixes: a mutation over GET is 405 with
+`Allow: POST` (not 400); a body that is not `application/json` is 415 (not 400); a client that
+accepts `application/graphql-response+json` gets it, with 4xx for request errors (a document that
+does not parse or validate); HTTP errors are GraphQL-shaped JSON, not plain text; and GraphiQL is
+our own page with its assets served from the package (no CDN).
+"""
+
+import html
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import orjson
+from cross_web import HTTPException
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from schema.context import Context, create_context
+from schema.limits import (
+    INTERNAL_ERROR_CODE,
+    INTERNAL_ERROR_MESSAGE,
+    current_request_id,
+    public_error,
+    request_id_var,
+)
+
+logger = logging.getLogger(__name__)
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+GRAPHIQL_DIR = Path(__file__).resolve().parent / "graphiql"
+REQUEST_ID_HEADER = "X-Request-ID"
+
+# An incoming id is echoed into logs and headers, so only short, plain ones are trusted.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+# The page's scripts and styles come from this service only; GraphiQL sets inline styles.
+_GRAPHIQL_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+class RequestIdMiddleware:
+    """One id per request: the client's `X-Request-ID` if it sent a sane one, else a new one.
+
+    Echoed in the response header and readable through `request_id_var` while the request runs,
+    so a masked error, its log line and the response all carry the same id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER)
+        request_id = incoming if incoming and _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        token = request_id_var.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
+
+
+def negotiate_media_type(accept: str | None) -> str:
+    """`application/graphql-response+json` when the client prefers it, else `application/json`.
+
+    No Accept, `*/*` or anything else gets `application/json`: the specification's choice for
+    clients written before the new media type existed.
+    """
+    best, best_quality = JSON, 0.0
+    for media_range in (accept or "").split(","):
+        name, *parameters = (part.strip() for part in media_range.split(";"))
+        media_type, quality = name.lower(), _quality(parameters)
+        if media_type not in (GRAPHQL_RESPONSE_JSON, JSON) or quality <= 0:
+            continue
+        # On equal quality the newer media type wins: it is the one that carries status codes.
+        if quality > best_quality or (
+            quality == best_quality and media_type == GRAPHQL_RESPONSE_JSON
+        ):
+            best, best_quality = media_type, quality
+    return best
+
+
+def _quality(parameters: list[str]) -> float:
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    # Execution never started (the document did not parse or validate, or a variable was
+    # wrong): no data at all, and no error is located at a field.
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(e.path is None for e in errors)
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, schema: BaseSchema, *, engine: Callable[[], AsyncEngine]) -> None:
+        # No subscriptions: the schema has none, and nothing here speaks WebSocket.
+        super().__init__(schema, graphql_ide="graphiql", subscription_protocols=())
+        self._engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        media_type = negotiate_media_type(request.headers.get("accept"))
+        try:
+            _check_method_and_media_type(request)
+            response = await self.run(request)
+        except HTTPException as error:
+            response = self._http_error(request, error, media_type)
+        except Exception:
+            # Anything that escaped Strawberry (building the context, say): the same masked
+            # answer as a resolver's exception, never Starlette's plain-text traceback page.
+            request_id = current_request_id()
+            logger.exception("Internal error in GraphQL request %s", request_id)
+            body = {
+                "errors": [
+                    {
+                        "message": INTERNAL_ERROR_MESSAGE,
+                        "extensions": {"code": INTERNAL_ERROR_CODE, "requestId": request_id},
+                    }
+                ]
+            }
+            response = Response(self.encode_json(body), status_code=500, media_type=media_type)
+        await response(scope, receive, send)
+
+    def _http_error(self, request: Request, error: HTTPException, media_type: str) -> Response:
+        status, reason, headers = error.status_code, error.reason, {}
+        cause = error.__cause__
+        if (
+            isinstance(cause, InvalidOperationTypeError)
+            and cause.operation_type == OperationType.MUTATION
+            and request.method == "GET"
+        ):
+            status, reason = 405, "Mutations are only allowed over POST."
+            headers["Allow"] = "POST"
+        elif status == 405:
+            headers["Allow"] = "GET, POST"
+        body = {"errors": [{"message": reason}]}
+        return Response(
+            self.encode_json(body), status_code=status, media_type=media_type, headers=headers
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        # orjson: several times faster than the standard library on large answers.
+        return orjson.dumps(data)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        # Only HTTP reaches this view (the route matches no WebSocket), so this is a Request.
+        assert isinstance(request, Request)
+        return create_context(engine=self._engine(), request=request)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # Carried to `create_response`, which builds the response but never sees the request.
+        sub_response.media_type = negotiate_media_type(request.headers.get("accept"))
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            result.errors = [public_error(e) for e in result.errors]
+        response = await super().process_result(request, result)
+        if _is_request_error(result):
+            # The specification: a request error has no `data` entry at all (not `null`).
+            response.pop("data", None)
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        media_type = sub_response.media_type or JSON
+        status = 200
+        if (
+            media_type == GRAPHQL_RESPONSE_JSON
+            and isinstance(response_data, dict)
+            and "data" not in response_data
+        ):
+            status = 400
+        response = Response(
+            self.encode_json(response_data), status_code=sub_response.status_code or status
+        )
+        response.headers.raw.extend(
+            (name, value) for name, value in sub_response.headers.raw if name != b"content-type"
+        )
+        response.headers["content-type"] = media_type
+        response.background = sub_response.background
+        return response
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # Only a browser asking for a page: `curl` (Accept: */*) without a query gets the
+        # specification's 400, not HTML.
+        return (
+            request.method == "GET"
+            and request.query_params.get("query") is None
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        base = request.scope.get("root_path", "") + "/graphql"
+        return HTMLResponse(graphiql_page(base), headers={"Content-Security-Policy": _GRAPHIQL_CSP})
+
+
+def _check_method_and_media_type(request: Request) -> None:
+    if request.method not in ("GET", "POST"):
+        raise HTTPException(405, "GraphQL is served over GET (queries) and POST.")
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != JSON:
+            raise HTTPException(415, "Send the GraphQL request as application/json.")
+
+
+@cache
+def _graphiql_template() -> str:
+    return (GRAPHIQL_DIR / "index.html").read_text(encoding="utf-8")
+
+
+def graphiql_page(base: str) -> str:
+    """Our GraphiQL page, loading its assets from `{base}/assets` and querying `{base}`."""
+    return _graphiql_template().replace("__BASE__", html.escape(base, quote=True))
+
+
+def graphiql_assets() -> StaticFiles:
+    return StaticFiles(directory=GRAPHIQL_DIR)
+
+
+__all__ = [
+    "GRAPHQL_RESPONSE_JSON",
+    "JSON",
+    "GraphQLView",
+    "RequestIdMiddleware",
+    "graphiql_assets",
+    "negotiate_media_type",
+]

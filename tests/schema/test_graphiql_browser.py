@@ -1,0 +1,123 @@
+"""A real headless Chromium runs the example query in GraphiQL against the real service, offline.
+
+Uses Debian's Chromium (`apt-get install chromium`), never a browser downloaded by Playwright.
+Skipped when it is missing, unless CREDENCE_REQUIRE_BROWSER is set (CI sets it).
+"""
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.settings import Settings
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT = Path("/tmp/credence-graphiql.png")
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CREDENCE_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    return CHROMIUM
+
+
+@pytest.fixture
+def service(seeded_database: str) -> Iterator[str]:
+    """The real service (its own lifespan and engine) on a free port, in a thread of its own."""
+    app = create_app(Settings(_env_file=None), database_url=seeded_database)  # type: ignore[call-arg]
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the service did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def _wait_for_editor(page: "Page", selector: str, containing: str = "", timeout: float = 20) -> str:
+    """The text of one of GraphiQL's CodeMirror editors, once it holds `containing`.
+
+    Read through CodeMirror's API, since it renders only the lines in view; polled from here
+    because `wait_for_function` evaluates strings, which the page's CSP rightly forbids.
+    """
+    script = f"document.querySelector('{selector} .CodeMirror')?.CodeMirror.getValue() ?? ''"
+    deadline = time.monotonic() + timeout
+    while True:
+        text: str = page.evaluate(script)
+        if text and containing in text:
+            return text
+        assert time.monotonic() < deadline, f"{selector} never showed {containing!r}: {text!r}"
+        page.wait_for_timeout(100)
+
+
+def test_graphiql_runs_the_example_query_without_the_internet(chromium: Path, service: str) -> None:
+    from playwright.sync_api import Route, sync_playwright
+
+    elsewhere: list[str] = []
+    console_errors: list[str] = []
+
+    def only_the_service(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.route("**/*", only_the_service)
+            page.on(
+                "console", lambda m: console_errors.append(m.text) if m.type == "error" else None
+            )
+            page.on("pageerror", lambda error: console_errors.append(str(error)))
+
+            page.goto(f"{service}/graphql")
+            run = page.locator("button.graphiql-execute-button")
+            run.wait_for(timeout=20_000)
+            # GraphiQL opens with the example query.
+            assert "AFG:islamic-emirate" in _wait_for_editor(page, ".graphiql-query-editor")
+            run.click()
+            result = _wait_for_editor(page, ".graphiql-response", containing='"PAK"')
+            page.screenshot(path=str(SCREENSHOT))
+        finally:
+            browser.close()
+
+    assert '"SAU"' in result and '"ARE"' in result
+    assert '"errors"' not in result
+    assert elsewhere == []
+    assert console_errors == []
