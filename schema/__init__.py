@@ -1,0 +1,1 @@
+"""The GraphQL surface of Credence: Strawberry types, loaders, pagination, the Query root."""

@@ -1,0 +1,50 @@
+"""The exported schema file, and what the GraphQL package may import.
+
+The rules between packages are in tests/test_import_rules.py; this adds the schema's own.
+"""
+
+import ast
+from pathlib import Path
+
+from schema.export import SDL_PATH, export_sdl
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_schema_file_matches_the_schema() -> None:
+    assert SDL_PATH.read_text(encoding="utf-8") == export_sdl(), (
+        "schema/schema.graphql is stale: run "
+        "`python -c 'from schema.export import write_sdl; write_sdl()'`"
+    )
+
+
+def test_the_schema_names_the_promised_root_fields() -> None:
+    sdl = export_sdl()
+    for field in (
+        "state(iso3: String!): State",
+        "government(key: String!): Government",
+        "node(id: ID!): Node",
+        "search(text: String!",
+        "recognitionStats(",
+        "cooperationAreas: [CooperationArea!]!",
+    ):
+        assert field in sdl
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_schema_uses_starlette_only_to_type_the_request() -> None:
+    for path in (ROOT / "schema").rglob("*.py"):
+        if path.name == "http.py" or "graphiql" in path.parts:
+            continue  # the HTTP layer is starlette's by nature
+        starlette = {m for m in _imports(path) if m.split(".")[0] == "starlette"}
+        expected = {"starlette.requests"} if path.name == "context.py" else set()
+        assert starlette == expected, path
