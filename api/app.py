@@ -4,6 +4,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -16,6 +17,7 @@ from starlette.routing import Mount, Route
 
 from api.database import create_engine
 from api.settings import Settings
+from schema.export import SDL_PATH, export_sdl
 from schema.http import GraphQLView, RequestIdMiddleware, graphiql_assets
 from schema.root import schema
 
@@ -112,3 +114,25 @@ async def _database_problem(database: _Database) -> str | None:
         logger.warning("Readiness: the database is unavailable: %s", error)
         return f"database unavailable ({type(cause).__name__})"
     return None
+
+
+def schema_sdl() -> str:
+    """The GraphQL schema as SDL (for `credence schema export`, which may not import `schema`)."""
+    return export_sdl()
+
+
+def default_sdl_path() -> Path:
+    return SDL_PATH
+
+
+def create_app_from_environment() -> Starlette:
+    """Factory for uvicorn's worker processes (`credence serve --workers N`).
+
+    The parent process has migrated and seeded the database and exported its URL.
+    """
+    from api.settings import get_settings
+
+    settings = get_settings()
+    if not settings.database_url:
+        raise RuntimeError("create_app_from_environment needs DATABASE_URL")
+    return create_app(settings, database_url=settings.database_url)

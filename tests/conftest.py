@@ -43,3 +43,16 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     async with engine.connect() as connection:
         yield connection
+
+
+@pytest.fixture(scope="session")
+def seeded_database(postgres_server: str, template_database: str) -> Iterator[str]:
+    """URL of a database holding the bundled seed, loaded once per session. Tests only read it."""
+    import asyncio
+
+    from api.seed import load_seed
+
+    url = create_database(postgres_server, prefix="credence_seed", template=template_database)
+    asyncio.run(load_seed(url, actor="tests"))
+    yield url
+    drop_database(url)

@@ -2,7 +2,7 @@
 
 import typer
 
-from api.cli import data, db, serve
+from api.cli import data, db, schema_sdl, serve
 
 app = typer.Typer(
     name="credence",
@@ -13,6 +13,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
+app.add_typer(schema_sdl.app, name="schema")
 data.register(app)
 
 

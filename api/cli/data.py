@@ -1,7 +1,218 @@
-"""`credence seed`, `credence import`, `credence export` (filled in by the importer work)."""
+"""`credence seed`, `credence import`, `credence export`: thin layers over api.importer."""
 
+import asyncio
+import dataclasses
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import asyncpg
 import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from api.importer import (
+    ENTITIES,
+    ImportOptions,
+    ImportSummary,
+    ImportUsageError,
+    export_entities,
+    import_inputs,
+)
+from api.importer.pipeline import ProgressCallback, plan_files
+from api.importer.readers import FORMATS
+
+_EXIT_REJECTED = 1
+_EXIT_USAGE = 2
+_ENTITY_HELP = f"Entity of the file(s), when the file name does not say: {', '.join(ENTITIES)}."
 
 
 def register(app: typer.Typer) -> None:
     """Attach the data commands to the main app."""
+    app.command("import")(import_command)
+    app.command("export")(export_command)
+    app.command("seed")(seed_command)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(_EXIT_USAGE)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
+    """A live row counter with rows/s and the current step on a terminal; nothing otherwise."""
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.completed:,} rows read"),
+        TextColumn("[progress.data.speed]{task.fields[rate]}"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("reading", total=None, rate="")
+
+        def update(rows: int, step: str) -> None:
+            bar.update(task, completed=rows, description=step)
+            if step == "reading":
+                speed = bar.tasks[task].speed
+                bar.update(task, rate=f"{speed:,.0f} rows/s" if speed else "")
+
+        yield update
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    width = max([len("entity"), *(len(name) for name in summary.entities)])
+    typer.echo(f"{'entity':<{width}}  inserted   updated  unchanged  rejected")
+    for name, counts in summary.entities.items():
+        typer.echo(
+            f"{name:<{width}}  {counts.inserted:>8}  {counts.updated:>8}  {counts.unchanged:>9}"
+            f"  {counts.rejected:>8}"
+        )
+    if summary.dry_run:
+        typer.echo("dry run: nothing was written")
+    elif summary.committed and summary.errors:
+        typer.echo(f"written, skipping {len(summary.errors)} problem(s)")
+    elif not summary.committed:
+        typer.echo(f"nothing was written: {len(summary.errors)} problem(s)")
+
+
+def _report(summary: ImportSummary, *, as_json: bool, quiet: bool, report: Path | None) -> None:
+    for error in summary.errors:
+        typer.echo(str(error), err=True)
+    if report is not None:
+        report.write_text(json.dumps(summary.as_json(), indent=2, ensure_ascii=False) + "\n")
+    if as_json:
+        typer.echo(json.dumps(summary.as_json(), ensure_ascii=False))
+    elif not quiet:
+        _print_summary(summary)
+
+
+def import_command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH...", help="Files to import as one batch (`-` reads standard input)."
+        ),
+    ],
+    entity: Annotated[str | None, typer.Option("--entity", help=_ENTITY_HELP)] = None,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="csv, ndjson (or jsonl) or json (default: from the file extension)."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything and report, but write nothing.")
+    ] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Write the good rows and report the bad ones.")
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write the summary and every problem as JSON to FILE."),
+    ] = None,
+    ignore_unknown_columns: Annotated[
+        bool,
+        typer.Option("--ignore-unknown-columns", help="Ignore columns the format does not know."),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Who to record in the change log (default: the OS user)."),
+    ] = None,
+) -> None:
+    """Import CSV, NDJSON or JSON files as one all-or-nothing batch (upsert by natural key).
+
+    Exit status 0: every row accepted; 1: rows rejected; 2: usage error or unreadable file.
+    """
+    from api.cli.common import database_url_for_cli
+
+    show_progress = sys.stderr.isatty() and not quiet and not as_json
+    try:
+        options = ImportOptions(
+            entity=entity,
+            format=format,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            ignore_unknown_columns=ignore_unknown_columns,
+            actor=actor,
+        )
+        inputs = plan_files(paths, options)
+        url = database_url_for_cli()
+        with _progress(show_progress) as progress:
+            summary = asyncio.run(
+                import_inputs(
+                    inputs,
+                    database_url=url,
+                    options=dataclasses.replace(options, progress=progress),
+                )
+            )
+    except ImportUsageError as problem:
+        raise _fail(str(problem)) from None
+    except (OSError, asyncpg.PostgresError) as problem:
+        raise _fail(f"database: {problem}") from None
+    _report(summary, as_json=as_json, quiet=quiet, report=report)
+    if summary.errors:
+        raise typer.Exit(_EXIT_REJECTED)
+
+
+def export_command(
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder to write the files into.")
+    ],
+    format: Annotated[str, typer.Option("--format", help="csv, ndjson or json.")] = "csv",
+    entity: Annotated[
+        list[str] | None,
+        typer.Option("--entity", help="Entity to export (repeat for several; default: all)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+) -> None:
+    """Write one file per entity (`<entity>.<format>`), ordered by natural key."""
+    from api.cli.common import database_url_for_cli
+
+    if format not in FORMATS:
+        raise _fail(f"unknown format {format!r} (use csv, ndjson or json)")
+    try:
+        summary = asyncio.run(
+            export_entities(
+                directory, database_url=database_url_for_cli(), format=format, entities=entity
+            )
+        )
+    except ImportUsageError as problem:
+        raise _fail(str(problem)) from None
+    except (OSError, asyncpg.PostgresError) as problem:
+        raise _fail(str(problem)) from None
+    if not quiet:
+        for name, path in summary.files.items():
+            typer.echo(f"{path}: {summary.rows[name]} rows")
+
+
+def seed_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change only.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Migrate the database and load the bundled seed dataset (safe to run again)."""
+    from api import migrations
+    from api.cli.common import database_url_for_cli
+    from api.seed import SeedError, load_seed
+
+    url = database_url_for_cli()
+    migrations.upgrade(url)
+    try:
+        summary = asyncio.run(load_seed(url, dry_run=dry_run))
+    except SeedError as problem:
+        typer.echo(str(problem), err=True)
+        raise typer.Exit(_EXIT_REJECTED) from None
+    _report(summary, as_json=as_json, quiet=quiet, report=None)

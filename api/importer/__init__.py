@@ -1,0 +1,26 @@
+"""Bulk import and export in the Credence data format (see import-format.md).
+
+The importer never imports the GraphQL layer; the CLI is a thin layer over these functions.
+"""
+
+from api.importer.entities import ENTITIES
+from api.importer.errors import ImportUsageError, RowError
+from api.importer.export import ExportSummary, export_entities
+from api.importer.pipeline import ImportOptions, import_files, import_inputs
+from api.importer.readers import FileInput, RowsInput
+from api.importer.summary import EntitySummary, ImportSummary
+
+__all__ = [
+    "ENTITIES",
+    "EntitySummary",
+    "ExportSummary",
+    "FileInput",
+    "ImportOptions",
+    "ImportSummary",
+    "ImportUsageError",
+    "RowError",
+    "RowsInput",
+    "export_entities",
+    "import_files",
+    "import_inputs",
+]

@@ -1,0 +1,246 @@
+"""Write entities to files in the bulk format, streaming from a server-side cursor.
+
+Rows come out ordered by natural key (byte order, independent of the database's collation), and
+values are written exactly as the importer reads them, so export -> import into an empty
+database -> export gives the same files.
+"""
+
+import csv
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+import asyncpg
+
+from api.database_url import to_asyncpg_dsn
+from api.importer.entities import CITATION_COLUMN, ENTITIES, EntitySpec
+from api.importer.errors import ImportUsageError
+from api.importer.fuzzy_dates import FuzzyDate, Period, format_fuzzy
+from api.importer.readers import FORMATS
+from api.models import Precision
+
+_EXTENSION = {"csv": "csv", "ndjson": "ndjson", "json": "json"}
+
+
+@dataclass(slots=True)
+class ExportSummary:
+    files: dict[str, Path] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def _fuzzy(column: str, prefix: str) -> str:
+    return f"t.{prefix}_date AS {column}__d, t.{prefix}_precision AS {column}__p"
+
+
+def _citations(spec: EntitySpec) -> str:
+    column = CITATION_COLUMN[spec.name]
+    return (
+        "ARRAY(SELECT s.key FROM citation c JOIN source s ON s.id = c.source_id "
+        f"WHERE c.{column} = t.id ORDER BY c.position, c.id) AS sources__keys, "
+        "ARRAY(SELECT c.quote FROM citation c "
+        f"WHERE c.{column} = t.id ORDER BY c.position, c.id) AS sources__quotes"
+    )
+
+
+_STATE_OR_GOVERNMENT = "COALESCE(g_{n}.key, s_{n}.iso3) AS {n}"
+
+
+def _state_or_government(name: str, state: str, government: str) -> tuple[str, str]:
+    return (
+        _STATE_OR_GOVERNMENT.format(n=name),
+        f"JOIN state s_{name} ON s_{name}.id = t.{state} "
+        f"LEFT JOIN government g_{name} ON g_{name}.id = t.{government}",
+    )
+
+
+def _query(spec: EntitySpec) -> str:
+    name = spec.name
+    if name == "states":
+        select, joins = "t.iso3, t.iso2, t.numeric, t.name, t.official_name, t.kind", ""
+    elif name == "sources":
+        select = (
+            f"t.key, t.title, t.url, t.publisher, {_fuzzy('published', 'published')}, "
+            "t.language, t.kind, t.reliability"
+        )
+        joins = ""
+    elif name == "cooperation_areas":
+        select, joins = (
+            "t.code, t.label, p.code AS parent",
+            "LEFT JOIN cooperation_area p ON p.id = t.parent_id",
+        )
+    elif name == "persons":
+        select = f"t.key, t.name, t.aliases, n.iso3 AS nationality, {_citations(spec)}"
+        joins = "LEFT JOIN state n ON n.id = t.nationality_id"
+    elif name == "governments":
+        select = (
+            "t.key, s.iso3 AS state, t.name, t.native_name, t.short_name, t.form, "
+            "ARRAY(SELECT ARRAY[p.from_date::text, p.from_precision, p.to_date::text, "
+            "p.to_precision] FROM government_period p WHERE p.government_id = t.id "
+            "ORDER BY p.from_date NULLS FIRST, p.id) AS periods__list, "
+            f"{_citations(spec)}"
+        )
+        joins = "JOIN state s ON s.id = t.state_id"
+    elif name == "recognitions":
+        subject, subject_joins = _state_or_government(
+            "subject", "subject_state_id", "subject_government_id"
+        )
+        select = (
+            f"t.key, r.iso3 AS recognizer, {subject}, t.episode, t.type, t.mode, t.act, "
+            f"{_fuzzy('from', 'from')}, {_fuzzy('to', 'to')}, t.end_reason, t.confidence, "
+            f"{_citations(spec)}, t.notes"
+        )
+        joins = f"JOIN state r ON r.id = t.recognizer_id {subject_joins}"
+    elif name == "envoys":
+        sender, sender_joins = _state_or_government(
+            "sender", "sender_state_id", "sender_government_id"
+        )
+        select = (
+            f"t.key, p.key AS person, {sender}, rc.iso3 AS receiver, t.episode, t.rank, t.title, "
+            f"{_fuzzy('appointed', 'appointed')}, "
+            f"{_fuzzy('credentials_copy', 'credentials_copy')}, "
+            "cb.key AS credentials_copy_received_by, "
+            f"{_fuzzy('credentials', 'credentials')}, rb.key AS credentials_received_by, "
+            f"{_fuzzy('ended', 'ended')}, t.end_reason, {_citations(spec)}, t.notes"
+        )
+        joins = (
+            f"JOIN person p ON p.id = t.person_id {sender_joins} "
+            "JOIN state rc ON rc.id = t.receiver_id "
+            "LEFT JOIN person cb ON cb.id = t.credentials_copy_received_by_id "
+            "LEFT JOIN person rb ON rb.id = t.credentials_received_by_id"
+        )
+    elif name == "sanctions":
+        select = (
+            "t.key, t.authority, t.program, t.instrument, t.measures, t.target_kind, "
+            "CASE t.target_kind WHEN 'state' THEN ts.iso3 WHEN 'government' THEN tg.key "
+            "WHEN 'person' THEN tp.key ELSE t.target_organization END AS target, "
+            f"{_fuzzy('from', 'from')}, {_fuzzy('to', 'to')}, t.status, {_citations(spec)}, "
+            "t.notes"
+        )
+        joins = (
+            "LEFT JOIN state ts ON ts.id = t.target_state_id "
+            "LEFT JOIN government tg ON tg.id = t.target_government_id "
+            "LEFT JOIN person tp ON tp.id = t.target_person_id"
+        )
+    else:
+        partner, partner_joins = _state_or_government(
+            "partner", "partner_state_id", "partner_government_id"
+        )
+        select = (
+            f"t.key, y.iso3 AS party, {partner}, a.code AS area, t.episode, t.stance, "
+            f"{_fuzzy('date', 'stated')}, {_citations(spec)}, t.notes"
+        )
+        joins = (
+            f"JOIN state y ON y.id = t.party_id {partner_joins} "
+            "JOIN cooperation_area a ON a.id = t.area_id"
+        )
+    return f'SELECT {select} FROM {spec.table} t {joins} ORDER BY t.{spec.key_column} COLLATE "C"'
+
+
+def _values(spec: EntitySpec, record: asyncpg.Record) -> dict[str, Any]:
+    """File values of one row: fuzzy dates as text, lists as lists, citations as items."""
+    values: dict[str, Any] = {}
+    for column in spec.columns:
+        if column == "sources":
+            values[column] = [
+                key if quote is None else {"source": key, "quote": quote}
+                for key, quote in zip(
+                    record["sources__keys"], record["sources__quotes"], strict=True
+                )
+            ]
+        elif column == "periods":
+            values[column] = [
+                str(Period(_period_end(fd, fp), _period_end(td, tp)))
+                for fd, fp, td, tp in record["periods__list"]
+            ]
+        elif f"{column}__d" in record:
+            day = record[f"{column}__d"]
+            values[column] = None if day is None else format_fuzzy(day, record[f"{column}__p"])
+        else:
+            values[column] = record[column]
+    return values
+
+
+def _period_end(day: str | None, precision: str | None) -> FuzzyDate | None:
+    if day is None or precision is None:
+        return None
+    return FuzzyDate(date.fromisoformat(day), Precision(precision))
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        # CSV has no place for quotes: only the source keys are written.
+        return ";".join(item["source"] if isinstance(item, dict) else str(item) for item in value)
+    return str(value)
+
+
+class _Writer:
+    def __init__(self, stream: TextIO, format: str, columns: Sequence[str]) -> None:
+        self._stream = stream
+        self._format = format
+        self._count = 0
+        self._csv = csv.writer(stream, lineterminator="\n") if format == "csv" else None
+        if self._csv is not None:
+            self._csv.writerow(columns)
+        elif format == "json":
+            stream.write("[")
+
+    def write(self, values: dict[str, Any]) -> None:
+        if self._csv is not None:
+            self._csv.writerow([_csv_cell(v) for v in values.values()])
+        else:
+            text = json.dumps(values, ensure_ascii=False)
+            if self._format == "ndjson":
+                self._stream.write(text + "\n")
+            else:
+                self._stream.write(("\n" if self._count == 0 else ",\n") + text)
+        self._count += 1
+
+    def close(self) -> None:
+        if self._format == "json":
+            self._stream.write("\n]\n" if self._count else "]\n")
+
+
+async def export_entities(
+    directory: str | Path,
+    *,
+    database_url: str,
+    format: str = "csv",
+    entities: Iterable[str] | None = None,
+) -> ExportSummary:
+    """Write `<entity>.<format>` files into `directory` (created if need be)."""
+    if format not in FORMATS:
+        raise ImportUsageError(f"unknown format {format!r} (use csv, ndjson or json)")
+    chosen = list(entities) if entities else list(ENTITIES)
+    unknown = [name for name in chosen if name not in ENTITIES]
+    if unknown:
+        raise ImportUsageError(f"unknown entity {unknown[0]!r} (one of: {', '.join(ENTITIES)})")
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before any I/O wait
+    summary = ExportSummary()
+    connection = await asyncpg.connect(
+        to_asyncpg_dsn(database_url), server_settings={"application_name": "credence-export"}
+    )
+    try:
+        # One snapshot for every file, so references between files agree.
+        async with connection.transaction(isolation="repeatable_read", readonly=True):
+            for spec in ENTITIES.values():
+                if spec.name not in chosen:
+                    continue
+                path = target / f"{spec.name}.{_EXTENSION[format]}"
+                rows = 0
+                with path.open("w", encoding="utf-8", newline="") as stream:
+                    writer = _Writer(stream, format, spec.columns)
+                    async for record in connection.cursor(_query(spec), prefetch=2000):
+                        writer.write(_values(spec, record))
+                        rows += 1
+                    writer.close()
+                summary.files[spec.name] = path
+                summary.rows[spec.name] = rows
+    finally:
+        await connection.close()
+    return summary

@@ -1,0 +1,301 @@
+"""From staging table to real table, set-based: resolve references, report what does not
+resolve, then upsert with one INSERT ... ON CONFLICT per entity and sync citations and periods.
+
+Updates are guarded by `IS DISTINCT FROM`, so identical rows are not touched at all: the audit
+triggers see nothing and a second import of the same files logs nothing.
+"""
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from api.importer.entities import CITATION_COLUMN, EntitySpec, Ref
+from api.importer.staging import staging_table
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseProblem:
+    file_no: int
+    line: int
+    column: str | None
+    value: str | None
+    reason: str
+    # For duplicates: where the key was first seen (the reason names that line).
+    first_file_no: int | None = None
+    first_line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MergeCounts:
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+
+def _res(spec: EntitySpec) -> str:
+    return f"_res_{spec.name}"
+
+
+def _ids(spec: EntitySpec) -> str:
+    return f"_ids_{spec.name}"
+
+
+def _target(spec: EntitySpec, ref: Ref) -> str:
+    if ref.table == "{ids}":
+        # The parent may be an existing row or one of this batch (with its id reserved).
+        return (
+            f"(SELECT {spec.key_column} AS key, id FROM {spec.table} "
+            f"UNION SELECT key, id FROM {_ids(spec)})"
+        )
+    return ref.table
+
+
+def _resolve_sql(spec: EntitySpec) -> str:
+    selects = ["s.*"]
+    joins: list[str] = []
+    resolved: list[str] = []
+    for number, ref in enumerate(spec.refs):
+        alias = f"j{number}"
+        joins.append(
+            f"LEFT JOIN {_target(spec, ref)} {alias} ON {alias}.{ref.key} = s.{ref.staged}"
+        )
+        selects.append(f"{alias}.id AS {ref.staged}_id")
+        if ref.with_state:
+            selects.append(f"{alias}.state_id AS {ref.staged}_state_id")
+        resolved.append(f"(s.{ref.staged} IS NULL OR {alias}.id IS NOT NULL)")
+    if spec.cited:
+        resolved.append(
+            "NOT EXISTS (SELECT 1 FROM unnest(s.sources) AS k(key) "
+            "WHERE NOT EXISTS (SELECT 1 FROM source WHERE source.key = k.key))"
+        )
+    if spec.self_parent:
+        joins.append(f"JOIN {_ids(spec)} own ON own.key = s.key")
+        selects.append("own.id AS new_id")
+    window = "(PARTITION BY s.key ORDER BY s.file_no, s.line)"
+    selects += [
+        f"row_number() OVER {window} AS occurrence",
+        f"first_value(s.file_no) OVER {window} AS first_file_no",
+        f"first_value(s.line) OVER {window} AS first_line",
+        f"({' AND '.join(resolved) or 'true'}) AS refs_ok",
+    ]
+    return (
+        f"CREATE TEMP TABLE {_res(spec)} ON COMMIT DROP AS "
+        f"SELECT {', '.join(selects)} FROM {staging_table(spec)} s {' '.join(joins)}"
+    )
+
+
+def _problems_sql(spec: EntitySpec) -> str:
+    parts = [
+        f"SELECT file_no, line, '{ref.column}', {ref.staged}, '{ref.what}', NULL::int, NULL::int "
+        f"FROM {_res(spec)} "
+        f"WHERE NOT refs_ok AND {ref.staged} IS NOT NULL AND {ref.staged}_id IS NULL"
+        for ref in spec.refs
+    ]
+    if spec.cited:
+        parts.append(
+            f"SELECT r.file_no, r.line, 'sources', k.key, 'unknown source', NULL::int, NULL::int "
+            f"FROM {_res(spec)} r, unnest(r.sources) AS k(key) WHERE NOT r.refs_ok "
+            "AND NOT EXISTS (SELECT 1 FROM source WHERE source.key = k.key)"
+        )
+    parts.append(
+        f"SELECT file_no, line, '{spec.key_column}', key, 'is also the key of', "
+        f"first_file_no, first_line FROM {_res(spec)} WHERE occurrence > 1"
+    )
+    return " UNION ALL ".join(parts) + " ORDER BY 1, 2"
+
+
+def _upsert_sql(spec: EntitySpec) -> str:
+    columns = [column for column, _ in spec.assign]
+    expressions = [expression for _, expression in spec.assign]
+    compared = [c for c in columns if c not in ("id", spec.key_column)]
+    current = ", ".join(f"t.{c}" for c in compared)
+    incoming = ", ".join(f"EXCLUDED.{c}" for c in compared)
+    return (
+        f"WITH merged AS ("
+        f"INSERT INTO {spec.table} AS t ({', '.join(columns)}) "
+        f"SELECT {', '.join(expressions)} FROM {_res(spec)} r "
+        f"WHERE r.refs_ok AND r.occurrence = 1 ORDER BY r.file_no, r.line "
+        f"ON CONFLICT ({spec.key_column}) DO UPDATE SET "
+        f"{', '.join(f'{c} = EXCLUDED.{c}' for c in compared)} "
+        f"WHERE ({current}) IS DISTINCT FROM ({incoming}) "
+        # xmax is 0 exactly for freshly inserted row versions.
+        f"RETURNING t.id, (t.xmax = 0) AS inserted) "
+        f"INSERT INTO _changed SELECT '{spec.name}', id, inserted FROM merged"
+    )
+
+
+def _facts_sql(spec: EntitySpec) -> str:
+    """The merged rows of this batch with their ids (the citations and periods belong to them)."""
+    return (
+        f"CREATE TEMP TABLE _facts_{spec.name} ON COMMIT DROP AS "
+        f"SELECT f.id AS fact_id, r.* FROM {_res(spec)} r "
+        f"JOIN {spec.table} f ON f.{spec.key_column} = r.key "
+        f"WHERE r.refs_ok AND r.occurrence = 1"
+    )
+
+
+def _citations_sql(spec: EntitySpec) -> list[str]:
+    facts = f"_facts_{spec.name}"
+    column = CITATION_COLUMN[spec.name]
+    wanted = (
+        f"SELECT c.fact_id, s.id AS source_id, u.quote, u.ord FROM {facts} c "
+        "CROSS JOIN LATERAL unnest(c.sources, c.quotes) WITH ORDINALITY AS u(key, quote, ord) "
+        "JOIN source s ON s.key = u.key"
+    )
+    return [
+        f"INSERT INTO _children_changed SELECT '{spec.name}', 'citation', c.fact_id FROM {facts} c "
+        f"LEFT JOIN (SELECT fact_id, array_agg(source_id ORDER BY ord) AS ids, "
+        f"array_agg(quote ORDER BY ord) AS quotes FROM ({wanted}) w GROUP BY fact_id) d "
+        f"ON d.fact_id = c.fact_id "
+        f"LEFT JOIN (SELECT {column} AS fact_id, array_agg(source_id ORDER BY position) AS ids, "
+        f"array_agg(quote ORDER BY position) AS quotes FROM citation "
+        f"WHERE {column} IN (SELECT fact_id FROM {facts}) GROUP BY {column}) e "
+        f"ON e.fact_id = c.fact_id "
+        f"WHERE (d.ids, d.quotes) IS DISTINCT FROM (e.ids, e.quotes)",
+        f"DELETE FROM citation WHERE {column} IN "
+        f"(SELECT fact_id FROM _children_changed "
+        f"WHERE entity = '{spec.name}' AND kind = 'citation')",
+        f"INSERT INTO citation (source_id, {column}, position, quote) "
+        f"SELECT w.source_id, w.fact_id, w.ord - 1, w.quote FROM ({wanted}) w "
+        f"WHERE w.fact_id IN (SELECT fact_id FROM _children_changed "
+        f"WHERE entity = '{spec.name}' AND kind = 'citation') "
+        f"ORDER BY w.fact_id, w.ord",
+    ]
+
+
+def _periods_sql(spec: EntitySpec) -> list[str]:
+    facts = f"_facts_{spec.name}"
+    wanted = (
+        f"SELECT c.fact_id, u.* FROM {facts} c CROSS JOIN LATERAL unnest("
+        "c.period_from_dates, c.period_from_precisions, c.period_to_dates, c.period_to_precisions"
+        ") WITH ORDINALITY AS u(from_date, from_precision, to_date, to_precision, ord)"
+    )
+    aggregate = (
+        "array_agg(from_date ORDER BY {o}) AS fd, "
+        "array_agg(from_precision::text ORDER BY {o}) AS fp, "
+        "array_agg(to_date ORDER BY {o}) AS td, array_agg(to_precision::text ORDER BY {o}) AS tp"
+    )
+    return [
+        f"INSERT INTO _children_changed SELECT '{spec.name}', 'period', c.fact_id FROM {facts} c "
+        f"LEFT JOIN (SELECT fact_id, {aggregate.format(o='ord')} FROM ({wanted}) w "
+        f"GROUP BY fact_id) d ON d.fact_id = c.fact_id "
+        f"LEFT JOIN (SELECT government_id AS fact_id, "
+        f"{aggregate.format(o='from_date NULLS FIRST, id')} FROM government_period "
+        f"WHERE government_id IN (SELECT fact_id FROM {facts}) GROUP BY government_id) e "
+        f"ON e.fact_id = c.fact_id "
+        f"WHERE (d.fd, d.fp, d.td, d.tp) IS DISTINCT FROM (e.fd, e.fp, e.td, e.tp)",
+        f"DELETE FROM government_period WHERE government_id IN "
+        f"(SELECT fact_id FROM _children_changed "
+        f"WHERE entity = '{spec.name}' AND kind = 'period')",
+        f"INSERT INTO government_period (government_id, from_date, from_precision, to_date, "
+        f"to_precision) SELECT fact_id, from_date, from_precision, to_date, to_precision "
+        f"FROM ({wanted}) w WHERE w.fact_id IN "
+        f"(SELECT fact_id FROM _children_changed WHERE entity = '{spec.name}' AND kind = 'period') "
+        f"ORDER BY w.fact_id, w.ord",
+    ]
+
+
+async def prepare_batch(connection: asyncpg.Connection) -> None:
+    await connection.execute(
+        "CREATE TEMP TABLE _changed (entity text, id int, inserted bool) ON COMMIT DROP"
+    )
+    await connection.execute(
+        "CREATE TEMP TABLE _children_changed (entity text, kind text, fact_id int) ON COMMIT DROP"
+    )
+
+
+_FROM_TEXT = (
+    "CASE a.from_precision WHEN 'year' THEN to_char(a.from_date, 'YYYY') "
+    "WHEN 'month' THEN to_char(a.from_date, 'YYYY-MM') ELSE to_char(a.from_date, 'YYYY-MM-DD') END"
+)
+
+
+def _period(alias: str) -> str:
+    return (
+        f"credence_period({alias}.from_date, {alias}.from_precision, "
+        f"{alias}.to_date, {alias}.to_precision)"
+    )
+
+
+def _overlaps_sql(spec: EntitySpec) -> str:
+    """Episodes of one recognition that overlap in time, found before the EXCLUDE constraint
+    would refuse the whole statement, so each is reported on its own line."""
+    res = _res(spec)
+
+    def merged(alias: str) -> str:
+        return f"{alias}.refs_ok AND {alias}.occurrence = 1"
+
+    return (
+        f"CREATE TEMP TABLE _overlaps_{spec.name} "
+        "(file_no, line, column_name, value, reason, first_file_no, first_line) ON COMMIT DROP AS "
+        f"SELECT a.file_no, a.line, 'from', {_FROM_TEXT}, "
+        f"'overlaps episode ' || b.key || ' of', b.file_no, b.line "
+        f"FROM {res} a JOIN {res} b ON b.recognizer = a.recognizer "
+        "AND COALESCE(b.subject_government, b.subject_state) "
+        "= COALESCE(a.subject_government, a.subject_state) "
+        "AND b.key <> a.key AND (b.file_no, b.line) < (a.file_no, a.line) "
+        f"AND {_period('b')} && {_period('a')} "
+        f"WHERE {merged('a')} AND {merged('b')} "
+        "UNION ALL "
+        f"SELECT a.file_no, a.line, 'from', {_FROM_TEXT}, "
+        "'overlaps episode ' || t.key || ', already stored', NULL::int, NULL::int "
+        f"FROM {res} a JOIN {spec.table} t ON t.recognizer_id = a.recognizer_id "
+        "AND t.subject_state_id = COALESCE(a.subject_government_state_id, a.subject_state_id) "
+        "AND COALESCE(t.subject_government_id, 0) = COALESCE(a.subject_government_id, 0) "
+        f"AND t.key <> a.key AND t.valid && {_period('a')} "
+        f"WHERE {merged('a')} AND NOT EXISTS (SELECT 1 FROM {res} c WHERE c.key = t.key)"
+    )
+
+
+async def resolve(connection: asyncpg.Connection, spec: EntitySpec) -> list[DatabaseProblem]:
+    """Join the staged rows to what they reference; return the rows that cannot be merged."""
+    if spec.self_parent:
+        await connection.execute(
+            f"CREATE TEMP TABLE {_ids(spec)} ON COMMIT DROP AS "
+            f"SELECT s.key, COALESCE(t.id, nextval(pg_get_serial_sequence('{spec.table}', 'id'))"
+            f")::int AS id FROM (SELECT DISTINCT key FROM {staging_table(spec)}) s "
+            f"LEFT JOIN {spec.table} t ON t.{spec.key_column} = s.key"
+        )
+    await connection.execute(_resolve_sql(spec))
+    rows = list(await connection.fetch(_problems_sql(spec)))
+    if spec.exclusive_episodes:
+        await connection.execute(_overlaps_sql(spec))
+        await connection.execute(
+            f"UPDATE {_res(spec)} r SET refs_ok = false FROM _overlaps_{spec.name} o "
+            "WHERE o.file_no = r.file_no AND o.line = r.line"
+        )
+        rows += await connection.fetch(f"SELECT * FROM _overlaps_{spec.name}")
+    return [DatabaseProblem(*r) for r in rows]
+
+
+async def merge(connection: asyncpg.Connection, spec: EntitySpec) -> MergeCounts:
+    """Upsert the resolvable rows (run `resolve` first)."""
+    await connection.execute(_upsert_sql(spec))
+    if spec.cited or spec.periods:
+        await connection.execute(_facts_sql(spec))
+        for statement in (_citations_sql(spec) if spec.cited else []) + (
+            _periods_sql(spec) if spec.periods else []
+        ):
+            await connection.execute(statement)
+    row = await connection.fetchrow(
+        f"""
+        WITH counted AS (
+            SELECT count(*) FILTER (WHERE refs_ok AND occurrence = 1) AS merged,
+                   count(*) FILTER (WHERE NOT (refs_ok AND occurrence = 1)) AS rejected
+            FROM {_res(spec)}
+        ), inserted AS (
+            SELECT id FROM _changed WHERE entity = $1 AND inserted
+        ), updated AS (
+            SELECT id FROM _changed WHERE entity = $1 AND NOT inserted
+            UNION SELECT fact_id FROM _children_changed WHERE entity = $1
+            EXCEPT SELECT id FROM inserted
+        )
+        SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated),
+               merged, rejected FROM counted
+        """,
+        spec.name,
+    )
+    assert row is not None
+    inserted, updated, merged, rejected = row
+    return MergeCounts(inserted, updated, merged - inserted - updated, rejected)

@@ -1,0 +1,273 @@
+"""One import batch: read and check every row in Python, stage them with COPY, then resolve and
+merge entity by entity in dependency order, all inside one transaction.
+
+Rows are validated as they stream in (nothing holds a whole file); the database work is
+set-based, so the cost per row stays close to that of a plain COPY.
+"""
+
+import getpass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from api.database_url import to_asyncpg_dsn
+from api.importer import merge
+from api.importer.cells import Cells
+from api.importer.entities import ENTITIES, EntitySpec
+from api.importer.errors import RowError
+from api.importer.readers import FileInput, Header, Input, file_input
+from api.importer.staging import Stager, staging_table
+from api.importer.summary import ImportSummary
+
+# Called with the rows read so far and the current step ("reading", "merging recognitions").
+ProgressCallback = Callable[[int, str], None]
+# Rules only the database checks, across rows, in words a data maintainer knows.
+_RULES = {
+    "ex_recognition_overlap": "two episodes of the same recognition overlap in time",
+    "uq_recognition_recognizer_id_subject_state_id_subject_government_id_episode": (
+        "the same recognizer, subject and episode appear under two keys"
+    ),
+    "uq_cooperation_key": "two cooperations with different partners share a key",
+}
+_PROGRESS_EVERY = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    entity: str | None = None
+    format: str | None = None
+    dry_run: bool = False
+    skip_invalid: bool = False
+    ignore_unknown_columns: bool = False
+    # Recorded in change_log; defaults to the operating-system user.
+    actor: str | None = None
+    origin: str = "import"
+    # Called every thousand rows read, and as each entity's merge starts.
+    progress: ProgressCallback | None = None
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def plan_files(paths: Sequence[str | Path], options: ImportOptions) -> list[FileInput]:
+    """Check the paths and options before anything connects (ImportUsageError when wrong)."""
+    return [
+        file_input(str(path), entity=options.entity, format=options.format, known=ENTITIES)
+        for path in paths
+    ]
+
+
+async def import_files(
+    paths: Sequence[str | Path], *, database_url: str, options: ImportOptions | None = None
+) -> ImportSummary:
+    """Import files in the bulk format as one batch; see docs in import-format.md."""
+    chosen = options or ImportOptions()
+    return await import_inputs(plan_files(paths, chosen), database_url=database_url, options=chosen)
+
+
+async def import_inputs(
+    inputs: Sequence[Input], *, database_url: str, options: ImportOptions | None = None
+) -> ImportSummary:
+    chosen = options or ImportOptions()
+    connection = await asyncpg.connect(
+        to_asyncpg_dsn(database_url), server_settings={"application_name": "credence-import"}
+    )
+    try:
+        return await _run(connection, inputs, chosen)
+    finally:
+        await connection.close()
+
+
+class _Batch:
+    """The state of one run: file labels, per-entity counts and every error so far."""
+
+    def __init__(self, inputs: Sequence[Input], options: ImportOptions) -> None:
+        self.options = options
+        self.labels = [source.label for source in inputs]
+        self.summary = ImportSummary(dry_run=options.dry_run)
+        self.rows_read = 0
+        # The first file each entity came from, to name in errors about a whole entity.
+        self.entity_files: dict[str, str] = {}
+
+    def reject(self, entity: str | None, errors: list[RowError]) -> None:
+        self.summary.errors.extend(errors)
+        if entity is not None:
+            self.summary.entity(entity).rejected += 1
+
+    def tick(self) -> None:
+        self.rows_read += 1
+        if self.options.progress is not None and self.rows_read % _PROGRESS_EVERY == 0:
+            self.options.progress(self.rows_read, "reading")
+
+
+async def _run(
+    connection: asyncpg.Connection, inputs: Sequence[Input], options: ImportOptions
+) -> ImportSummary:
+    batch = _Batch(inputs, options)
+    transaction = connection.transaction()
+    await transaction.start()
+    try:
+        await connection.execute(
+            "SELECT set_config('credence.actor', $1, true), "
+            "set_config('credence.origin', $2, true)",
+            options.actor or default_actor(),
+            options.origin,
+        )
+        stager = Stager(connection)
+        for file_no, source in enumerate(inputs):
+            await _stage(batch, stager, file_no, source)
+        await stager.finish()
+        await merge.prepare_batch(connection)
+        for spec in ENTITIES.values():
+            if spec.name in stager.entities:
+                if options.progress is not None:
+                    options.progress(batch.rows_read, f"merging {spec.name}")
+                await _merge_entity(connection, batch, spec)
+        summary = batch.summary
+        summary.errors.sort(
+            key=lambda e: (batch.labels.index(e.file) if e.file in batch.labels else 0, e.line)
+        )
+        if options.dry_run or (summary.errors and not options.skip_invalid):
+            await transaction.rollback()
+        else:
+            await transaction.commit()
+            summary.committed = True
+        return summary
+    except BaseException:
+        # Ctrl-C or a lost connection: nothing of the batch stays.
+        if connection.is_in_transaction():
+            await transaction.rollback()
+        raise
+
+
+async def _stage(batch: _Batch, stager: Stager, file_no: int, source: Input) -> None:
+    options = batch.options
+    reject_all_rows: set[str] = set()  # entities of this file whose header is unusable
+    for event in source.events():
+        if isinstance(event, RowError):
+            # Errors about one record carry its entity and count as a rejected row.
+            batch.reject(event.entity, [event])
+            continue
+        spec = ENTITIES[event.entity]
+        batch.entity_files.setdefault(spec.name, event.file)
+        if isinstance(event, Header):
+            problems = _header_problems(event, spec, options.ignore_unknown_columns)
+            if problems:
+                batch.summary.errors.extend(problems)
+                reject_all_rows.add(event.entity)
+            continue
+        batch.tick()
+        cells = Cells(event.fields, file=event.file, line=event.line, entity=spec.name)
+        for problem in event.problems:
+            cells.errors.append(problem)
+        if not isinstance(source, FileInput) or source.format != "csv":
+            _unknown_keys(cells, spec, options.ignore_unknown_columns)
+        if event.entity in reject_all_rows:
+            batch.summary.entity(spec.name).rejected += 1
+            continue
+        staged = spec.validate(cells) if not event.problems else None
+        if cells.errors or staged is None:
+            batch.reject(spec.name, cells.errors)
+            continue
+        await stager.add(spec, (file_no, event.line, *staged))
+
+
+def _header_problems(header: Header, spec: EntitySpec, ignore_unknown: bool) -> list[RowError]:
+    problems: list[RowError] = []
+    seen: set[str] = set()
+    for name in header.columns:
+        if name in seen:
+            problems.append(
+                RowError(
+                    header.file, header.line, "appears twice in the header", name, entity=spec.name
+                )
+            )
+        seen.add(name)
+        if name not in spec.columns and not ignore_unknown:
+            problems.append(
+                RowError(
+                    header.file,
+                    header.line,
+                    f"is not a column of {spec.name} (known: {', '.join(spec.columns)})",
+                    name,
+                    entity=spec.name,
+                )
+            )
+    for name in sorted(spec.required - seen):
+        problems.append(
+            RowError(
+                header.file,
+                header.line,
+                "is required but missing from the header",
+                name,
+                entity=spec.name,
+            )
+        )
+    return problems
+
+
+def _unknown_keys(cells: Cells, spec: EntitySpec, ignore_unknown: bool) -> None:
+    if ignore_unknown:
+        return
+    for name in cells.fields:
+        if name not in spec.columns:
+            cells.errors.append(
+                RowError(
+                    cells.file,
+                    cells.line,
+                    f"is not a column of {spec.name}",
+                    str(name),
+                    entity=spec.name,
+                )
+            )
+
+
+async def _merge_entity(connection: asyncpg.Connection, batch: _Batch, spec: EntitySpec) -> None:
+    summary = batch.summary.entity(spec.name)
+    savepoint = connection.transaction()
+    await savepoint.start()
+    try:
+        for problem in await merge.resolve(connection, spec):
+            reason = problem.reason
+            if problem.first_file_no is not None:
+                reason = f"{reason} {batch.labels[problem.first_file_no]}:{problem.first_line}"
+            batch.summary.errors.append(
+                RowError(
+                    batch.labels[problem.file_no],
+                    problem.line,
+                    reason,
+                    problem.column,
+                    problem.value,
+                    entity=spec.name,
+                )
+            )
+        counts = await merge.merge(connection, spec)
+    except asyncpg.PostgresError as refused:
+        # A rule only the database can check (say, two overlapping episodes): the whole
+        # entity is refused, with the database's own words.
+        await savepoint.rollback()
+        staged = await connection.fetchval(f"SELECT count(*) FROM {staging_table(spec)}")
+        constraint = getattr(refused, "constraint_name", None) or ""
+        detail = f" ({refused.detail})" if getattr(refused, "detail", None) else ""
+        batch.summary.errors.append(
+            RowError(
+                batch.entity_files.get(spec.name, ""),
+                0,
+                f"{spec.name}: the database refused the rows"
+                f"{': ' + _RULES[constraint] if constraint in _RULES else ''}: {refused}{detail}",
+                entity=spec.name,
+            )
+        )
+        summary.rejected += int(staged or 0)
+        return
+    await savepoint.commit()
+    summary.inserted += counts.inserted
+    summary.updated += counts.updated
+    summary.unchanged += counts.unchanged
+    summary.rejected += counts.rejected

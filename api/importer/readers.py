@@ -1,0 +1,391 @@
+"""Stream records out of CSV, NDJSON and JSON files, one at a time, with their line numbers.
+
+Nothing here loads a whole file: CSV and NDJSON go line by line, JSON documents are decoded one
+element at a time from a sliding buffer. Damaged input (invalid UTF-8, NUL bytes, a truncated last
+record, malformed JSON) becomes a `RowError` with the line it was found on, never an exception.
+"""
+
+import codecs
+import csv
+import json
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from api.importer.errors import ImportUsageError, RowError
+
+FORMATS = ("csv", "ndjson", "json")
+_EXTENSIONS = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json"}
+_BOM = codecs.BOM_UTF8
+_CHUNK = 1 << 16
+# A JSON element larger than this is reported rather than buffered further.
+_MAX_ELEMENT = 64 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """A CSV header row: the pipeline checks its columns once for the whole file."""
+
+    entity: str
+    file: str
+    line: int
+    columns: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Record:
+    entity: str
+    file: str
+    line: int
+    fields: Mapping[str, Any]
+    # Problems found while reading (bad bytes, wrong field count): the record is rejected.
+    problems: list[RowError] = field(default_factory=list)
+
+
+ReadEvent = Header | Record | RowError
+
+
+@dataclass(frozen=True, slots=True)
+class FileInput:
+    """One file of a batch; `path` None reads standard input."""
+
+    label: str
+    path: Path | None
+    format: str
+    entity: str | None
+
+    def events(self) -> Iterator[ReadEvent]:
+        if self.path is None:
+            yield from _read(sys.stdin.buffer, self)
+            return
+        try:
+            stream = self.path.open("rb")
+        except OSError as problem:
+            raise ImportUsageError(f"{self.label}: cannot read: {problem.strerror}") from None
+        with stream:
+            yield from _read(stream, self)
+
+
+@dataclass(frozen=True, slots=True)
+class RowsInput:
+    """Rows built in memory (the seed's states from pycountry) fed through the same pipeline."""
+
+    label: str
+    entity: str
+    rows: Iterable[Mapping[str, Any]]
+
+    def events(self) -> Iterator[ReadEvent]:
+        for number, row in enumerate(self.rows, start=1):
+            yield Record(self.entity, self.label, number, row)
+
+
+Input = FileInput | RowsInput
+
+
+def entity_from_name(path: Path) -> str:
+    """`recognitions.csv` and `2025-07.recognitions.csv` both name `recognitions`."""
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    return stem.rsplit(".", 1)[-1]
+
+
+def file_input(
+    path_text: str, *, entity: str | None, format: str | None, known: Iterable[str]
+) -> FileInput:
+    """Check one command-line path and say how to read it (ImportUsageError when we cannot)."""
+    known_entities = set(known)
+    if format == "jsonl":
+        format = "ndjson"
+    if format is not None and format not in FORMATS:
+        raise ImportUsageError(f"unknown format {format!r} (use csv, ndjson, jsonl or json)")
+    if entity is not None and entity not in known_entities:
+        raise ImportUsageError(
+            f"unknown entity {entity!r} (one of: {', '.join(sorted(known_entities))})"
+        )
+    if path_text == "-":
+        if entity is None or format is None:
+            raise ImportUsageError("reading standard input (-) needs --entity and --format")
+        return FileInput("<stdin>", None, format, entity)
+    path = Path(path_text)
+    if not path.is_file():
+        raise ImportUsageError(f"{path_text}: no such file")
+    chosen = format or _EXTENSIONS.get(path.suffix.lower())
+    if chosen is None:
+        raise ImportUsageError(f"{path_text}: cannot tell the format from the name; use --format")
+    name: str | None = entity or entity_from_name(path)
+    if chosen == "json" and name not in known_entities:
+        # A JSON object names its entities itself; an array then needs --entity.
+        name = None
+    elif name not in known_entities:
+        raise ImportUsageError(
+            f"{path_text}: cannot tell the entity from the name ({name!r} is not one of: "
+            f"{', '.join(sorted(known_entities))}); use --entity"
+        )
+    # Errors name the file as the user wrote it.
+    return FileInput(path_text, path, chosen, name)
+
+
+def _read(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
+    if source.format == "csv":
+        yield from _read_csv(stream, source)
+    elif source.format == "ndjson":
+        yield from _read_ndjson(stream, source)
+    else:
+        yield from _read_json(stream, source)
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def _decoded_lines(stream: BinaryIO, label: str, bad: dict[int, RowError]) -> Iterator[str]:
+    """Physical lines as text; undecodable or NUL-bearing lines are noted in `bad`."""
+    for number, raw in enumerate(stream, start=1):
+        chunk = raw[len(_BOM) :] if number == 1 and raw.startswith(_BOM) else raw
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError as problem:
+            bad[number] = RowError(
+                label,
+                number,
+                f"is not valid UTF-8 (byte 0x{chunk[problem.start]:02x} "
+                f"at position {problem.start + 1} of the line)",
+            )
+            text = chunk.decode("utf-8", "replace")
+        if "\x00" in text:
+            bad.setdefault(
+                number,
+                RowError(label, number, f"contains a NUL byte (position {text.index(chr(0)) + 1})"),
+            )
+            text = text.replace("\x00", "")
+        yield text
+
+
+def _read_csv(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
+    assert source.entity is not None
+    bad: dict[int, RowError] = {}
+    reader = csv.reader(_decoded_lines(stream, source.label, bad), strict=True)
+    header: tuple[str, ...] | None = None
+    last_line = 0
+    while True:
+        start = last_line + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            if header is None:
+                yield RowError(source.label, 1, "is empty: a CSV file starts with a header row")
+            return
+        except csv.Error as problem:
+            line_error = RowError(
+                source.label, start, _csv_reason(str(problem)), entity=source.entity
+            )
+            last_line = reader.line_num
+            yield line_error
+            continue
+        last_line = reader.line_num
+        problems = [bad.pop(n) for n in range(start, last_line + 1) if n in bad]
+        if not row or row == [""]:
+            yield from problems
+            continue
+        if header is None:
+            yield from problems
+            header = tuple(name.strip() for name in row)
+            yield Header(source.entity, source.label, start, header)
+            continue
+        if len(row) != len(header):
+            problems.append(
+                RowError(
+                    source.label, start, f"has {len(row)} fields, the header has {len(header)}"
+                )
+            )
+        yield Record(
+            source.entity, source.label, start, dict(zip(header, row, strict=False)), problems
+        )
+
+
+def _csv_reason(message: str) -> str:
+    if "unexpected end of data" in message:
+        return "a quoted field is never closed (is the file truncated?)"
+    return f"is not valid CSV ({message})"
+
+
+# --- NDJSON --------------------------------------------------------------------------------------
+
+
+def _read_ndjson(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
+    assert source.entity is not None
+    for number, raw in enumerate(stream, start=1):
+        chunk = raw[len(_BOM) :] if number == 1 and raw.startswith(_BOM) else raw
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError as problem:
+            yield RowError(
+                source.label,
+                number,
+                f"is not valid UTF-8 (byte 0x"
+                f"{chunk[problem.start]:02x} at position {problem.start + 1})",
+                entity=source.entity,
+            )
+            continue
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as problem:
+            # A last line cut short is the usual sign of a truncated file.
+            hint = "" if raw.endswith(b"\n") else " (is the file truncated?)"
+            at = " " if problem.msg.endswith(" at") else " at "
+            yield RowError(
+                source.label,
+                number,
+                f"is not valid JSON: {problem.msg}{at}column {problem.colno}{hint}",
+                entity=source.entity,
+            )
+            continue
+        if not isinstance(value, dict):
+            yield RowError(source.label, number, "is not a JSON object", entity=source.entity)
+            continue
+        yield Record(source.entity, source.label, number, value)
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+
+class _JsonError(Exception):
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+class _JsonStream:
+    """A JSON document read element by element from a buffer that never holds much more."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._json = json.JSONDecoder()
+        self._buffer = ""
+        self._pos = 0
+        self._eof = False
+        self._chunk = _CHUNK
+        self.line = 1
+        self._first = True
+
+    def _fill(self) -> bool:
+        """Read more text; False at the end of the file (positions stay valid then)."""
+        if self._eof:
+            return False
+        raw = self._stream.read(self._chunk)
+        if self._first and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        self._first = False
+        try:
+            text = self._decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError:
+            raise _JsonError(self._error_line(), "is not valid UTF-8") from None
+        if not raw:
+            self._eof = True
+            self._buffer += text
+            return bool(text)
+        # Drop what was consumed, so the buffer holds about one element at a time.
+        self._buffer = self._buffer[self._pos :] + text
+        self._pos = 0
+        return True
+
+    def _error_line(self) -> int:
+        # Undecodable bytes sit in the chunk just read; the buffer holds the text before it.
+        return self.line + self._buffer.count("\n", self._pos)
+
+    def _advance(self, to: int) -> None:
+        self.line += self._buffer.count("\n", self._pos, to)
+        self._pos = to
+
+    def peek(self) -> str | None:
+        """The next non-blank character, or None at the end of the document."""
+        while True:
+            while self._pos < len(self._buffer) and self._buffer[self._pos] in " \t\r\n":
+                if self._buffer[self._pos] == "\n":
+                    self.line += 1
+                self._pos += 1
+            if self._pos < len(self._buffer):
+                return self._buffer[self._pos]
+            if not self._fill():
+                return None
+
+    def expect(self, characters: str, what: str) -> str:
+        found = self.peek()
+        if found is None or found not in characters:
+            shown = "the end of the file" if found is None else repr(found)
+            raise _JsonError(self.line, f"is not valid JSON: expected {what}, found {shown}")
+        self._pos += 1
+        return found
+
+    def value(self) -> tuple[int, Any]:
+        """(line where it starts, value) of the next JSON value."""
+        self.peek()
+        start_line = self.line
+        while True:
+            try:
+                value, end = self._json.raw_decode(self._buffer, self._pos)
+            except json.JSONDecodeError as problem:
+                if len(self._buffer) - self._pos > _MAX_ELEMENT or not self._fill():
+                    line = start_line + self._buffer.count("\n", self._pos, problem.pos)
+                    hint = " (is the file truncated?)" if self._eof else ""
+                    raise _JsonError(line, f"is not valid JSON: {problem.msg}{hint}") from None
+                self._chunk = min(self._chunk * 2, _MAX_ELEMENT)
+                continue
+            # A value that ends exactly at the buffer's end may continue in the next chunk.
+            if end == len(self._buffer) and not self._eof and self._fill():
+                continue
+            self._advance(end)
+            return start_line, value
+
+
+def _read_json(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
+    document = _JsonStream(stream)
+    try:
+        first = document.expect("[{", "an array of objects or an object of entities")
+        if first == "[":
+            if source.entity is None:
+                raise _JsonError(1, "is an array, but the entity is unknown (use --entity)")
+            yield from _json_array(document, source, source.entity)
+        else:
+            yield from _json_entities(document, source)
+        if document.peek() is not None:
+            raise _JsonError(document.line, "is not valid JSON: extra data after the document")
+    except _JsonError as problem:
+        yield RowError(source.label, problem.line, problem.reason)
+
+
+def _json_array(document: _JsonStream, source: FileInput, entity: str) -> Iterator[ReadEvent]:
+    if document.peek() == "]":
+        document.expect("]", "]")
+        return
+    while True:
+        line, value = document.value()
+        if isinstance(value, dict):
+            yield Record(entity, source.label, line, value)
+        else:
+            yield RowError(source.label, line, "is not a JSON object", entity=entity)
+        if document.expect(",]", "`,` or `]`") == "]":
+            return
+
+
+def _json_entities(document: _JsonStream, source: FileInput) -> Iterator[ReadEvent]:
+    from api.importer.entities import ENTITIES
+
+    if document.peek() == "}":
+        document.expect("}", "}")
+        return
+    while True:
+        line, name = document.value()
+        if not isinstance(name, str):
+            raise _JsonError(line, "is not valid JSON: expected an entity name")
+        document.expect(":", "`:`")
+        if name not in ENTITIES:
+            raise _JsonError(line, f"names an unknown entity {name!r}")
+        document.expect("[", f"an array of {name}")
+        yield from _json_array(document, source, name)
+        if document.expect(",}", "`,` or `}`") == "}":
+            return
