@@ -16,9 +16,10 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route
 
 from api.database import create_engine
+from api.runtime import tune_garbage_collector
 from api.settings import Settings
 from schema.export import SDL_PATH, export_sdl
-from schema.http import GraphQLView, RequestIdMiddleware, graphiql_assets
+from schema.http import GraphQLView, RequestIdMiddleware, graphiql_assets, metrics_route
 from schema.root import schema
 
 logger = logging.getLogger(__name__)
@@ -81,12 +82,15 @@ def create_app(
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse(request.url_for("graphql"))
 
-    graphql = GraphQLView(schema, engine=lambda: database.engine)
+    graphql = GraphQLView(
+        schema, engine=lambda: database.engine, compiled_reads=settings.compiled_reads
+    )
     return Starlette(
         routes=[
             Route("/", home, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            metrics_route(graphql),
             Mount("/graphql/assets", graphiql_assets(), name="graphiql-assets"),
             Route("/graphql", graphql, name="graphql"),
         ],
@@ -135,4 +139,6 @@ def create_app_from_environment() -> Starlette:
     settings = get_settings()
     if not settings.database_url:
         raise RuntimeError("create_app_from_environment needs DATABASE_URL")
-    return create_app(settings, database_url=settings.database_url)
+    app = create_app(settings, database_url=settings.database_url)
+    tune_garbage_collector()
+    return app

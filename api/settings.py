@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     log_level: str = "info"
     pool_size: int = Field(default=10, ge=1)
+    # Query operations run as one SQL statement per root field (schema/compiled), with the
+    # resolvers as fallback; CREDENCE_COMPILED_READS=false serves everything through resolvers.
+    compiled_reads: bool = True
 
 
 @lru_cache(maxsize=1)

@@ -14,24 +14,27 @@ import uuid
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import orjson
 from cross_web import HTTPException
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.base import BaseRequestProtocol
-from strawberry.schema import BaseSchema
+from strawberry.schema import BaseSchema, Schema
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from schema.compiled.executor import CompiledReads
 from schema.context import Context, create_context
 from schema.limits import (
     INTERNAL_ERROR_CODE,
@@ -47,6 +50,9 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 GRAPHIQL_DIR = Path(__file__).resolve().parent / "graphiql"
 REQUEST_ID_HEADER = "X-Request-ID"
+# `X-Credence-Executor: resolver` on a request skips the compiled reads (benchmarks and
+# differential tests compare the two paths on one server); responses say which path served them.
+EXECUTOR_HEADER = "X-Credence-Executor"
 
 # An incoming id is echoed into logs and headers, so only short, plain ones are trusted.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -127,17 +133,30 @@ def _is_request_error(result: ExecutionResult) -> bool:
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: BaseSchema, *, engine: Callable[[], AsyncEngine]) -> None:
+    def __init__(
+        self,
+        schema: BaseSchema,
+        *,
+        engine: Callable[[], AsyncEngine],
+        compiled_reads: bool = True,
+    ) -> None:
         # No subscriptions: the schema has none, and nothing here speaks WebSocket.
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=())
         self._engine = engine
+        # Query operations run as one SQL statement per root field when the planner covers them
+        # (schema/compiled); everything else, and every error, goes through Strawberry.
+        self.compiled = (
+            CompiledReads(schema) if compiled_reads and isinstance(schema, Schema) else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         media_type = negotiate_media_type(request.headers.get("accept"))
         try:
             _check_method_and_media_type(request)
-            response = await self.run(request)
+            response = await self._compiled_response(request, media_type)
+            if response is None:
+                response = await self.run(request)
         except HTTPException as error:
             response = self._http_error(request, error, media_type)
         except Exception:
@@ -155,6 +174,28 @@ class GraphQLView(GraphQL[Context, None]):
             }
             response = Response(self.encode_json(body), status_code=500, media_type=media_type)
         await response(scope, receive, send)
+
+    async def _compiled_response(self, request: Request, media_type: str) -> Response | None:
+        """The compiled read path's answer, or None to let Strawberry serve the request.
+
+        Tried before Strawberry's view reads the request: only a plain request (one operation,
+        a JSON body or query parameters, no extensions, no streaming) is compiled; anything else,
+        and every operation the compiled path declines, goes through the view unchanged (the
+        body Starlette read stays cached on the request). Parsing and validation use the same
+        bounded caches as Strawberry's extensions (see `schema.compiled.executor`).
+        """
+        compiled = self.compiled
+        if compiled is None or request.headers.get(EXECUTOR_HEADER, "").lower() == "resolver":
+            return None
+        plain = await _plain_request(request)
+        if plain is None:
+            compiled.stats.fallback("request")
+            return None
+        body = await compiled.execute(self._engine(), *plain)
+        if body is None:
+            return None
+        # PostgreSQL's JSON text, spliced: never decoded and encoded again.
+        return Response(body, media_type=media_type, headers={EXECUTOR_HEADER: "compiled"})
 
     def _http_error(self, request: Request, error: HTTPException, media_type: str) -> Response:
         status, reason, headers = error.status_code, error.reason, {}
@@ -238,6 +279,45 @@ class GraphQLView(GraphQL[Context, None]):
         return HTMLResponse(graphiql_page(base), headers={"Content-Security-Policy": _GRAPHIQL_CSP})
 
 
+_STREAMING = ("multipart/mixed", "text/event-stream")
+
+
+async def _plain_request(request: Request) -> tuple[str, dict[str, Any] | None, str | None] | None:
+    """(query, variables, operation name) of a plain request, else None (Strawberry decides)."""
+    accept = request.headers.get("accept", "")
+    if any(kind in accept for kind in _STREAMING):
+        return None
+    try:
+        if request.method == "GET":
+            params = request.query_params
+            if "extensions" in params:
+                return None
+            raw = params.get("variables")
+            data = {**params, "variables": orjson.loads(raw) if raw is not None else None}
+        else:
+            data = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or data.get("extensions") is not None:
+        return None
+    query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
+    if not isinstance(query, str) or not query:
+        return None
+    if not isinstance(variables, dict | None) or not isinstance(name, str | None):
+        return None
+    return query, variables, name
+
+
+def metrics_route(view: GraphQLView, path: str = "/metrics") -> Route:
+    """`GET /metrics`: what the compiled read path served and why the rest fell back."""
+
+    async def metrics(request: Request) -> JSONResponse:
+        stats = view.compiled.stats.as_dict() if view.compiled is not None else None
+        return JSONResponse({"compiledReads": stats})
+
+    return Route(path, metrics, methods=["GET"])
+
+
 def _check_method_and_media_type(request: Request) -> None:
     if request.method not in ("GET", "POST"):
         raise HTTPException(405, "GraphQL is served over GET (queries) and POST.")
@@ -267,5 +347,6 @@ __all__ = [
     "GraphQLView",
     "RequestIdMiddleware",
     "graphiql_assets",
+    "metrics_route",
     "negotiate_media_type",
 ]

@@ -1,4 +1,3 @@
-import gc
 import logging
 import os
 from typing import Annotated
@@ -7,18 +6,10 @@ import typer
 
 from api import migrations
 from api.cli.common import database_url_for_cli
+from api.runtime import tune_garbage_collector
 from api.settings import get_settings
 
 logger = logging.getLogger(__name__)
-
-
-def _tune_garbage_collector() -> None:
-    # Start-up objects (schema, modules) live for the whole process: freezing them keeps every
-    # collection from walking them again, and a larger first generation makes collections rarer
-    # while a request allocates many short-lived objects.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
 
 
 def serve(
@@ -66,5 +57,5 @@ def serve(
         )
         return
     app = create_app(settings, database_url=url)
-    _tune_garbage_collector()
+    tune_garbage_collector()
     uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level)

@@ -1,0 +1,478 @@
+"""Read throughput: compiled reads against the resolver path and a hand-written SQL floor.
+
+    .venv/bin/python -m bench.reads [--duration 4] [--concurrency 8]
+
+Loads a deterministic synthetic dataset (250 states, 300 governments, 20,000 recognitions, 2,000
+envoys, 5,000 sanctions, 10,000 cooperations) through the importer into a fresh database (on
+TEST_DATABASE_URL's server, else DATABASE_URL's, else a temporary embedded server), serves it
+with uvicorn (one worker, 127.0.0.1, a free port) and drives it from a second process: an async
+httpx client with N concurrent connections, for a bounded time and request count per run.
+
+Three ways to answer each question, all over the same HTTP stack and connection pool:
+- floor: one hand-written SQL statement building the same JSON, served by a tiny endpoint;
+- compiled: POST /graphql (the compiled read path);
+- resolver: POST /graphql with `X-Credence-Executor: resolver` (Strawberry and DataLoaders).
+Before timing, each question is asked all three ways and the answers compared.
+"""
+
+import argparse
+import asyncio
+import gc
+import itertools
+import json
+import os
+import random
+import socket
+import statistics
+import string
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date
+from typing import Any
+
+DATABASE_ENV = "CREDENCE_BENCH_DATABASE_URL"
+EXECUTOR_HEADER = "X-Credence-Executor"
+
+# --- The questions -------------------------------------------------------------------------------
+
+_ISO = (
+    "CASE {p} WHEN 'year' THEN to_char({d}, 'YYYY') WHEN 'month' THEN to_char({d}, 'YYYY-MM') "
+    "ELSE to_char({d}, 'YYYY-MM-DD') END"
+)
+
+
+def _nested(per_state: int) -> tuple[str, str, list[Any]]:
+    query = (
+        "{ states(first: 50, orderBy: ISO3_ASC) { nodes { iso3 name "
+        f"recognitionsGiven(first: {per_state}) {{ nodes {{ key subjectState {{ iso3 name }} "
+        "subject { ... on State { name } ... on Government { name } } } } } } }"
+    )
+    floor = """
+SELECT json_build_object('states', json_build_object('nodes', coalesce((
+  SELECT json_agg(json_build_object('iso3', s.iso3, 'name', s.name,
+    'recognitionsGiven', json_build_object('nodes', coalesce((
+      SELECT json_agg(json_build_object('key', r.key,
+          'subjectState', json_build_object('iso3', ss.iso3, 'name', ss.name),
+          'subject', CASE WHEN g.id IS NOT NULL THEN json_build_object('name', g.name)
+                          ELSE json_build_object('name', ss.name) END)
+        ORDER BY r.from_date, r.id)
+      FROM (SELECT * FROM recognition WHERE recognizer_id = s.id
+            ORDER BY from_date, id LIMIT $1) r
+      JOIN state ss ON ss.id = r.subject_state_id
+      LEFT JOIN government g ON g.id = r.subject_government_id), '[]'::json))) ORDER BY s.iso3)
+  FROM (SELECT * FROM state ORDER BY iso3 LIMIT 50) s), '[]'::json)))::text"""
+    return query, floor, [per_state]
+
+
+SCENARIOS: dict[str, tuple[str, str, list[Any]]] = {
+    "trivial": (
+        '{ state(iso3: "AAB") { iso3 name } }',
+        "SELECT json_build_object('state', (SELECT json_build_object('iso3', iso3, 'name', name) "
+        "FROM state WHERE iso3 = $1))::text",
+        ["AAB"],
+    ),
+    "50 states flat": (
+        "{ states(first: 50, orderBy: ISO3_ASC) { nodes { iso3 name kind } } }",
+        "SELECT json_build_object('states', json_build_object('nodes', coalesce((SELECT json_agg("
+        "json_build_object('iso3', s.iso3, 'name', s.name, 'kind', upper(s.kind)) "
+        "ORDER BY s.iso3) FROM (SELECT * FROM state ORDER BY iso3 LIMIT 50) s), '[]'::json)))"
+        "::text",
+        [],
+    ),
+    "50 states x 10 recognitions (3 levels)": _nested(10),
+    "50 states x all recognitions": _nested(100),
+    "filtered + asOf": (
+        '{ recognitions(asOf: "2000-01-01", where: {type: {eq: DE_JURE}}, orderBy: KEY_ASC, '
+        "first: 50) { totalCount nodes { key from { iso } recognizer { iso3 name } } } }",
+        "SELECT json_build_object('recognitions', json_build_object("
+        "'totalCount', (SELECT count(*) FROM recognition WHERE valid @> $1::date "
+        "AND type = 'de_jure'), "
+        "'nodes', coalesce((SELECT json_agg(json_build_object('key', r.key, "
+        f"'from', json_build_object('iso', {_ISO.format(p='r.from_precision', d='r.from_date')}),"
+        " 'recognizer', json_build_object('iso3', s.iso3, 'name', s.name)) ORDER BY r.key, r.id) "
+        "FROM (SELECT * FROM recognition WHERE valid @> $1::date AND type = 'de_jure' "
+        "ORDER BY key, id LIMIT 50) r JOIN state s ON s.id = r.recognizer_id), '[]'::json)))"
+        "::text",
+        [date(2000, 1, 1)],
+    ),
+    "recognitionStats aggregate": (
+        "{ recognitionStats(groupBy: [YEAR, TYPE]) { year type count } }",
+        "SELECT json_build_object('recognitionStats', coalesce((SELECT json_agg(json_build_object("
+        "'year', g.year, 'type', upper(g.type), 'count', g.count) ORDER BY g.year, g.type) "
+        "FROM (SELECT CAST(EXTRACT(year FROM from_date) AS INTEGER) AS year, type, "
+        "count(*) AS count FROM recognition GROUP BY 1, 2) g), '[]'::json))::text",
+        [],
+    ),
+}
+
+# --- The dataset ---------------------------------------------------------------------------------
+
+
+def _fuzzy(rng: random.Random, low: int, high: int) -> str:
+    year = rng.randint(low, high)
+    kind = rng.randrange(3)
+    if kind == 0:
+        return str(year)
+    if kind == 1:
+        return f"{year}-{rng.randint(1, 12):02d}"
+    return f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+
+
+def dataset_rows(seed: int = 2025) -> dict[str, list[dict[str, Any]]]:
+    rng = random.Random(seed)
+    codes = ["".join(c) for c in itertools.product(string.ascii_uppercase, repeat=3)][:250]
+    states = [{"iso3": c, "name": f"State {c}", "kind": "current"} for c in codes]
+    sources = [{"key": f"src-{i}", "title": f"Source {i}"} for i in range(50)]
+    areas = [
+        {"code": c, "label": c.title()} for c in ("trade", "energy", "culture", "sport", "aid")
+    ]
+    governments = [
+        {
+            "key": f"{codes[i % 250]}:gov-{i // 250}",
+            "state": codes[i % 250],
+            "name": f"Government {i}",
+            "periods": "1950/1989;1995/" if i % 2 else "1990/",
+        }
+        for i in range(300)
+    ]
+    by_state: dict[str, list[str]] = {}
+    for g in governments:
+        by_state.setdefault(g["state"], []).append(g["key"])
+    persons = [
+        {"key": f"person-{i}", "name": f"Person {i}", "nationality": codes[i % 250]}
+        for i in range(2000)
+    ]
+    recognitions = []
+    for i, recognizer in enumerate(codes):
+        for k in range(1, 81):
+            subject = codes[(i + k) % 250]
+            if subject in by_state and rng.random() < 0.3:
+                subject = rng.choice(by_state[subject])
+            start = rng.randint(1950, 2020)
+            recognitions.append(
+                {
+                    "recognizer": recognizer,
+                    "subject": subject,
+                    "type": rng.choice(["de_jure", "de_facto", "unspecified"]),
+                    "from": _fuzzy(rng, start, start),
+                    "to": _fuzzy(rng, start + 1, 2024) if rng.random() < 0.3 else "",
+                    "sources": f"src-{rng.randrange(50)}",
+                }
+            )
+    envoys = [
+        {
+            "person": f"person-{i}",
+            "sender": codes[i % 250],
+            "receiver": codes[(i + 7) % 250],
+            "rank": "ambassador",
+            "appointed": _fuzzy(rng, 1990, 2024),
+        }
+        for i in range(2000)
+    ]
+    sanctions = []
+    for i in range(5000):
+        kind = ("state", "government", "person", "organization")[i % 4]
+        target = {
+            "state": codes[i % 250],
+            "government": governments[i % 300]["key"],
+            "person": f"person-{i % 2000}",
+            "organization": f"Organization {i % 100}",
+        }[kind]
+        sanctions.append(
+            {
+                "key": f"AUTH{i % 5}:program-{i}",
+                "authority": f"AUTH{i % 5}",
+                "measures": "asset_freeze;travel_ban",
+                "target_kind": kind,
+                "target": target,
+                "from": _fuzzy(rng, 1990, 2020),
+            }
+        )
+    cooperations = [
+        {
+            "party": party,
+            "partner": codes[(i + k) % 250],
+            "area": areas[(i + k) % 5]["code"],
+            "date": _fuzzy(rng, 2000, 2025),
+        }
+        for i, party in enumerate(codes)
+        for k in range(1, 41)
+    ]
+    return {
+        "sources": sources,
+        "states": states,
+        "cooperation_areas": areas,
+        "persons": persons,
+        "governments": governments,
+        "recognitions": recognitions,
+        "envoys": envoys,
+        "sanctions": sanctions,
+        "cooperations": cooperations,
+    }
+
+
+async def prepare_database() -> str:
+    """A fresh database on the chosen server, migrated and loaded through the importer."""
+    import asyncpg
+
+    from api import migrations
+    from api.database_url import to_asyncpg_dsn, with_database
+    from api.importer import ImportOptions, RowsInput, import_inputs
+
+    server = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if not server:
+        from api.embedded import start_temporary_server
+
+        server = start_temporary_server()
+    name = f"credence_bench_reads_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(to_asyncpg_dsn(with_database(server, "postgres")))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = with_database(server, name)
+    # Alembic's async env runs its own event loop: off this one, in a thread.
+    await asyncio.to_thread(migrations.upgrade, url)
+    rows = dataset_rows()
+    inputs = [RowsInput(entity, entity, entity_rows) for entity, entity_rows in rows.items()]
+    started = time.perf_counter()
+    summary = await import_inputs(inputs, database_url=url, options=ImportOptions(actor="bench"))
+    if summary.errors:
+        raise SystemExit("\n".join(str(e) for e in summary.errors[:10]))
+    total = sum(len(r) for r in rows.values())
+    print(f"loaded {total:,} rows in {time.perf_counter() - started:.1f}s into {name}")
+    connection = await asyncpg.connect(to_asyncpg_dsn(url))
+    try:
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+    return url
+
+
+async def drop_database(url: str) -> None:
+    import asyncpg
+
+    from api.database_url import to_asyncpg_dsn, with_database
+
+    admin = await asyncpg.connect(to_asyncpg_dsn(with_database(url, "postgres")))
+    try:
+        name = url.rsplit("/", 1)[-1].split("?")[0]
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+# --- The server (runs inside uvicorn) ------------------------------------------------------------
+
+
+def create_bench_app() -> Any:
+    """The service as `credence serve` builds it, plus the floor and a statement counter."""
+    from sqlalchemy import event
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    from api.app import create_app
+    from api.database import create_engine
+    from api.settings import Settings
+    from schema.http import GraphQLView
+
+    # As `credence serve` tunes its process: long-lived objects leave the collector's view,
+    # and young collections run less often.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+    url = os.environ[DATABASE_ENV]
+    engine = create_engine(url, application_name="credence-bench", pool_size=10)
+    sqlalchemy_statements = [0]
+
+    def count(*args: Any) -> None:
+        sqlalchemy_statements[0] += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    app = create_app(Settings(_env_file=None), database_url=url, engine=engine)  # type: ignore[call-arg]
+    view = next(r.app for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
+    assert isinstance(view, GraphQLView) and view.compiled is not None
+    stats = view.compiled.stats
+
+    async def floor(request: Request) -> Response:
+        _, sql, args = SCENARIOS[request.query_params["name"]]
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            text = await raw.driver_connection.fetchval(sql, *args)  # type: ignore[union-attr]
+        return Response(b'{"data":' + text.encode() + b"}", media_type="application/json")
+
+    async def metrics(request: Request) -> JSONResponse:
+        # The server's own CPU time: per request, what one worker costs whatever else runs.
+        return JSONResponse(
+            {
+                **stats.as_dict(),
+                "resolverStatements": sqlalchemy_statements[0],
+                "cpu": time.process_time(),
+            }
+        )
+
+    app.router.routes += [
+        Route("/bench/floor", floor, methods=["GET"]),
+        Route("/bench/metrics", metrics, methods=["GET"]),
+    ]
+    return app
+
+
+# --- The load generator (a second process) -------------------------------------------------------
+
+
+async def _run(
+    client: Any, request: dict[str, Any], concurrency: int, duration: float, limit: int
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    deadline = time.perf_counter() + duration
+    sent = 0
+
+    async def worker() -> None:
+        nonlocal sent
+        while time.perf_counter() < deadline and sent < limit:
+            sent += 1
+            started = time.perf_counter()
+            response = await client.request(**request)
+            response.raise_for_status()
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "n": len(latencies),
+    }
+
+
+def _ordered(body: bytes) -> Any:
+    return json.loads(body, object_pairs_hook=lambda pairs: list(pairs))
+
+
+async def loadgen(base: str, concurrency: int, duration: float) -> dict[str, Any]:
+    import httpx
+
+    results: dict[str, Any] = {}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+        for name, (query, _, _) in SCENARIOS.items():
+            graphql = {"method": "POST", "url": "/graphql", "json": {"query": query}}
+            requests: dict[str, dict[str, Any]] = {
+                "floor": {"method": "GET", "url": "/bench/floor", "params": {"name": name}},
+                "compiled": graphql,
+                "resolver": {**graphql, "headers": {EXECUTOR_HEADER: "resolver"}},
+            }
+            bodies = {mode: (await client.request(**r)).content for mode, r in requests.items()}
+            same = _ordered(bodies["compiled"]) == _ordered(bodies["resolver"])
+            floor_same = json.loads(bodies["floor"]) == json.loads(bodies["compiled"])
+            row: dict[str, Any] = {"same": same, "floor_same": floor_same}
+            for mode, request in requests.items():
+                await _run(client, request, concurrency, 0.5, 50)  # warm up
+                before = (await client.get("/bench/metrics")).json()
+                row[mode] = await _run(client, request, concurrency, duration, 20_000)
+                after = (await client.get("/bench/metrics")).json()
+                served = after["compiled"] - before["compiled"]
+                row[mode]["cpu"] = (after["cpu"] - before["cpu"]) / row[mode]["n"] * 1000
+                if mode == "compiled":
+                    row[mode]["statements"] = (after["statements"] - before["statements"]) / max(
+                        served, 1
+                    )
+                    row[mode]["fallbacks"] = after["fallbacks"] - before["fallbacks"]
+                elif mode == "resolver":
+                    row[mode]["statements"] = (
+                        after["resolverStatements"] - before["resolverStatements"]
+                    ) / max(row[mode]["n"], 1)
+            results[name] = row
+            print(f"  measured {name}", file=sys.stderr)
+    return results
+
+
+# --- The report ----------------------------------------------------------------------------------
+
+
+def table(results: dict[str, Any], concurrency: int) -> str:
+    header = (
+        f"{'question':38} {'floor':>6} {'compiled':>8} {'p50':>6} {'p99':>6} {'resolver':>8} "
+        f"{'p50':>7} {'p99':>7} {'c/floor':>7} {'c/res':>6} {'SQL/req':>7} "
+        f"{'server CPU ms/req f|c|r':>24} same"
+    )
+    lines = [
+        f"one uvicorn worker, {concurrency} concurrent connections, loopback; "
+        "throughput in requests/s, latencies in ms",
+        header,
+    ]
+    for name, row in results.items():
+        f, c, r = row["floor"], row["compiled"], row["resolver"]
+        cpu = f"{f['cpu']:.2f}|{c['cpu']:.2f}|{r['cpu']:.1f}"
+        lines.append(
+            f"{name:38} {f['rps']:6.0f} {c['rps']:8.0f} {c['p50']:6.1f} {c['p99']:6.1f} "
+            f"{r['rps']:8.1f} {r['p50']:7.0f} {r['p99']:7.0f} {c['rps'] / f['rps']:7.0%} "
+            f"{c['rps'] / r['rps']:5.1f}x {c['statements']:3.0f}|{r['statements']:<3.0f} "
+            f"{cpu:>24} {'yes' if row['same'] and row['floor_same'] else 'NO'}"
+        )
+    return "\n".join(lines)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=4.0, help="seconds per measurement")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--loadgen", metavar="BASE_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument(
+        "--database-url", help="a database a previous run kept (--keep): skip loading"
+    )
+    args = parser.parse_args()
+    if args.loadgen:
+        print(json.dumps(asyncio.run(loadgen(args.loadgen, args.concurrency, args.duration))))
+        return
+
+    url = args.database_url or asyncio.run(prepare_database())
+    port = _free_port()
+    env = {**os.environ, DATABASE_ENV: url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.reads:create_bench_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning",
+         "--no-access-log"],
+        env=env,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        measured = subprocess.run(
+            [sys.executable, "-m", "bench.reads", "--loadgen", base,
+             "--concurrency", str(args.concurrency), "--duration", str(args.duration)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        print(table(json.loads(measured.stdout), args.concurrency))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if args.keep or args.database_url:
+            print(f"kept {url}")
+        else:
+            asyncio.run(drop_database(url))
+
+
+if __name__ == "__main__":
+    main()

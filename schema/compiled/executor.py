@@ -1,0 +1,168 @@
+"""Run a query operation as one SQL statement per root field, or say it cannot.
+
+`CompiledReads.execute` parses and validates through the same bounded caches as Strawberry's
+extensions (so a document is parsed and validated once whichever path serves it), plans the
+operation, runs each root field's statement on one pooled connection, and splices the JSON texts
+PostgreSQL returned into `{"data":{...}}` without decoding them. It returns None whenever the
+resolver path must serve the operation instead (and counts why).
+"""
+
+import logging
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import asyncpg
+import orjson
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationType,
+    specified_rules,
+)
+from graphql.execution.values import get_variable_values
+from graphql.utilities import get_operation_ast
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.extensions.parser_cache import _get_parse_cache
+from strawberry.extensions.validation_cache import _get_validate_cache
+from strawberry.schema import Schema
+
+from schema.compiled.planner import Planner, RootField, Unsupported
+from schema.limits import _LIMIT_RULES, CACHE_SIZE, MAX_TOKENS
+
+logger = logging.getLogger(__name__)
+
+# The rules Strawberry validates with (its defaults plus `LimitRules`), so both paths share one
+# validation cache entry per document.
+_RULES = (*specified_rules, *_LIMIT_RULES)
+
+PLAN_CACHE_SIZE = 512
+
+
+@dataclass
+class CompiledStats:
+    """What the compiled path served, and why the rest fell back (readable by tests, /metrics)."""
+
+    compiled: int = 0
+    statements: int = 0
+    fallbacks: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def fallback(self, reason: str) -> None:
+        self.fallbacks += 1
+        # Reasons are grouped by their first words, so ids and values do not grow the counter.
+        self.reasons[reason.split(":")[0]] += 1
+        logger.debug("compiled reads: falling back (%s)", reason)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "compiled": self.compiled,
+            "statements": self.statements,
+            "fallbacks": self.fallbacks,
+            "fallbackReasons": dict(self.reasons),
+        }
+
+
+_Plan = list[RootField] | str  # the root fields, or why the operation falls back
+
+
+class CompiledReads:
+    def __init__(self, schema: Schema, *, plan_cache_size: int = PLAN_CACHE_SIZE) -> None:
+        self._schema = schema._schema
+        self._parse = _get_parse_cache(CACHE_SIZE)
+        self._validate = _get_validate_cache(CACHE_SIZE)
+        self._plans: OrderedDict[tuple[Any, ...], _Plan] = OrderedDict()
+        self._plan_cache_size = plan_cache_size
+        self.stats = CompiledStats()
+
+    async def execute(
+        self,
+        engine: AsyncEngine,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> bytes | None:
+        plan = self.plan(query, variables, operation_name)
+        if isinstance(plan, str):
+            self.stats.fallback(plan)
+            return None
+        try:
+            return await self._run(engine, plan)
+        except Exception as error:
+            # The server refused a statement, or could not be reached: the resolver path meets
+            # the same problem and reports it in its own words (masked, with a request id).
+            logger.warning("compiled reads: falling back after %s: %s", type(error).__name__, error)
+            self.stats.fallback("database")
+            return None
+
+    def plan(
+        self, query: str | None, variables: dict[str, Any] | None, operation_name: str | None
+    ) -> _Plan:
+        if not query:
+            return "no query"
+        try:
+            variables_key = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return "variables"
+        # Today's date is part of the key: `inPower` and `currentGovernment` default to it.
+        key = (query, operation_name, variables_key, date.today())
+        plan = self._plans.get(key)
+        if plan is not None:
+            self._plans.move_to_end(key)
+            return plan
+        if variables is not None and not isinstance(variables, dict):
+            return "variables"
+        try:
+            plan = self._plan(query, variables or {}, operation_name)
+        except Exception:
+            # A planner bug must cost speed, never an answer: the resolver path serves it.
+            logger.exception("compiled reads: planning failed")
+            plan = "internal: planning failed"
+        self._plans[key] = plan
+        if len(self._plans) > self._plan_cache_size:
+            self._plans.popitem(last=False)
+        return plan
+
+    def _plan(self, query: str, variables: dict[str, Any], operation_name: str | None) -> _Plan:
+        try:
+            document: DocumentNode = self._parse(query, max_tokens=MAX_TOKENS)
+        except GraphQLError:
+            return "parse"
+        if self._validate(self._schema, document, _RULES):
+            return "validation"
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return "operation"
+        if operation.operation is not OperationType.QUERY:
+            return f"{operation.operation.value}"
+        coerced = get_variable_values(self._schema, operation.variable_definitions or (), variables)
+        if isinstance(coerced, list):
+            return "variables"
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        planner = Planner(self._schema, fragments, coerced, date.today())
+        try:
+            return planner.plan(operation)
+        except Unsupported as error:
+            return str(error) or "unsupported"
+
+    async def _run(self, engine: AsyncEngine, roots: list[RootField]) -> bytes:
+        parts = []
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            # asyncpg itself, under SQLAlchemy's pool: no result processing, no ORM, the json
+            # column comes back as the text PostgreSQL wrote.
+            driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+            for root in roots:
+                if root.statement is None:
+                    text = root.literal
+                else:
+                    value = await driver.fetchval(root.statement.sql, *root.statement.params)
+                    text = "null" if value is None else value
+                    self.stats.statements += 1
+                parts.append(orjson.dumps(root.key) + b":" + text.encode())
+        self.stats.compiled += 1
+        return b'{"data":{' + b",".join(parts) + b"}}"

@@ -1,0 +1,85 @@
+"""The compiled path runs exactly one SQL statement per root field, whatever the depth or rows."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.schema.compiled.harness import client_for
+from tests.schema.test_loaders import THREE_LEVELS, _two_hundred_states
+
+
+@contextmanager
+def statements_on(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every statement asyncpg runs on connections the engine opens from now on."""
+    seen: list[str] = []
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(lambda q: seen.append(q.query))
+
+    event.listen(engine.sync_engine, "connect", on_connect)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "connect", on_connect)
+
+
+DEEP = """
+query ($first: Int!) {
+  states(first: $first, orderBy: ISO3_ASC) {
+    totalCount
+    edges { cursor node {
+      iso3
+      recognitionsGiven(first: 3) { totalCount pageInfo { endCursor } nodes {
+        key
+        subject { ... on State { iso3
+          recognitionsReceived(last: 2) { nodes { key recognizer { name } citations { id } } }
+        } }
+        subjectState { governments { nodes { key periods { from { iso } } } } }
+      } }
+    } }
+  }
+  one: state(iso3: "AAA") { iso3 sanctions { totalCount } }
+  stats: recognitionStats(groupBy: [RECOGNIZER]) { count recognizer { iso3 } }
+}
+"""
+
+
+async def test_one_statement_per_root_field(engine: AsyncEngine) -> None:
+    await _two_hundred_states(engine)
+    await engine.dispose()  # new connections, which the logger below sees
+    with statements_on(engine) as seen:
+        async with client_for(engine) as client:
+            for first in (1, 100):
+                seen.clear()
+                answer = await client.ask(THREE_LEVELS, {"first": first})
+                assert answer.executor == "compiled"
+                assert len(seen) == 1, seen
+            for first in (1, 50, 100):
+                seen.clear()
+                answer = await client.ask(DEEP, {"first": first})
+                assert answer.executor == "compiled"
+                assert len(seen) == 3, seen
+            assert client.view.compiled is not None
+            assert client.view.compiled.stats.statements == 2 + 3 * 3
+            # And the deep answer is the resolver path's, on two hundred states.
+            await client.same(DEEP, {"first": 100})
+
+
+async def test_fallbacks_are_counted(engine: AsyncEngine) -> None:
+    async with client_for(engine) as client:
+        assert client.view.compiled is not None
+        stats = client.view.compiled.stats
+        assert (await client.ask('{ search(text: "x") { score } }')).executor == "resolver"
+        assert (await client.ask("{ states(first: 101) { totalCount } }")).executor == "resolver"
+        assert (await client.ask("{ __schema { queryType { name } } }")).executor == "resolver"
+        assert stats.fallbacks == 3
+        assert stats.as_dict()["fallbackReasons"] == {
+            "Query.search": 1,
+            "paging": 1,
+            "introspection": 1,
+        }
+        assert (await client.ask("{ states { totalCount } }")).executor == "compiled"
+        assert stats.compiled == 1
