@@ -46,7 +46,7 @@ schema: install-dev
 ci: test lint
 
 bench-import: install-dev
-	$(BIN)/python bench/import.py
+	$(BIN)/python -m bench.import
 
 bench-reads: install-dev
-	$(BIN)/python bench/reads.py
+	$(BIN)/python -m bench.reads
