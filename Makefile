@@ -46,7 +46,7 @@ schema: install-dev
 ci: test lint
 
 bench-import: install-dev
-	$(BIN)/python -m bench.import
+	$(BIN)/python bench/import.py
 
 bench-reads: install-dev
 	$(BIN)/python -m bench.reads

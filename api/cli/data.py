@@ -27,6 +27,8 @@ from api.importer.readers import FORMATS
 
 _EXIT_REJECTED = 1
 _EXIT_USAGE = 2
+# What a shell reports for a command ended by SIGINT (128 + 2).
+_EXIT_INTERRUPTED = 130
 _ENTITY_HELP = f"Entity of the file(s), when the file name does not say: {', '.join(ENTITIES)}."
 
 
@@ -61,7 +63,7 @@ def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
 
         def update(rows: int, step: str) -> None:
             bar.update(task, completed=rows, description=step)
-            if step == "reading":
+            if step.startswith("reading"):
                 speed = bar.tasks[task].speed
                 bar.update(task, rate=f"{speed:,.0f} rows/s" if speed else "")
 
@@ -160,6 +162,10 @@ def import_command(
         raise _fail(str(problem)) from None
     except (OSError, asyncpg.PostgresError) as problem:
         raise _fail(f"database: {problem}") from None
+    except KeyboardInterrupt:
+        # The transaction was rolled back (or dies with the connection): say so, no traceback.
+        typer.echo("interrupted: nothing was written", err=True)
+        raise typer.Exit(_EXIT_INTERRUPTED) from None
     _report(summary, as_json=as_json, quiet=quiet, report=report)
     if summary.errors:
         raise typer.Exit(_EXIT_REJECTED)

@@ -6,7 +6,7 @@ The importer never imports the GraphQL layer; the CLI is a thin layer over these
 from api.importer.entities import ENTITIES
 from api.importer.errors import ImportUsageError, RowError
 from api.importer.export import ExportSummary, export_entities
-from api.importer.pipeline import ImportOptions, import_files, import_inputs
+from api.importer.pipeline import ImportOptions, import_files, import_inputs, plan_files
 from api.importer.readers import FileInput, RowsInput
 from api.importer.summary import EntitySummary, ImportSummary
 
@@ -23,4 +23,5 @@ __all__ = [
     "export_entities",
     "import_files",
     "import_inputs",
+    "plan_files",
 ]

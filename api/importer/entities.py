@@ -18,6 +18,7 @@ from api.models import (
     CooperationStance,
     EnvoyEndReason,
     EnvoyRank,
+    Precision,
     RecognitionAct,
     RecognitionEndReason,
     RecognitionMode,
@@ -72,9 +73,16 @@ def _fuzzy_columns(*names: str) -> tuple[tuple[str, str], ...]:
 
 
 def _fuzzy_values(value: FuzzyDate | None) -> tuple[Any, Any]:
-    return (None, None) if value is None else (value.earliest, value.precision.value)
+    return (None, None) if value is None else (value.earliest, _PRECISION_TEXT[value.precision])
 
 
+# Plain strings looked up once: reading an enum member's `.value` costs a descriptor call, and
+# these run once per row.
+_PRECISION_TEXT = {precision: precision.value for precision in Precision}
+_STATE_KIND_DEFAULT = StateKind.CURRENT.value
+_TYPE_DEFAULT = RecognitionType.UNSPECIFIED.value
+_MODE_DEFAULT = RecognitionMode.UNSPECIFIED.value
+_STANCE_DEFAULT = CooperationStance.PROSPECT_CITED.value
 _ISO2 = re.compile(r"[A-Z]{2}")
 _NUMERIC = re.compile(r"[0-9]{3}")
 _CITED = (("sources", "text[]"), ("quotes", "text[]"))
@@ -120,7 +128,7 @@ def _validate_state(c: Cells) -> tuple[Any, ...] | None:
         )
     name = c.text("name", required=True, max_length=200)
     official = c.text("official_name", max_length=300)
-    kind = c.enum("kind", StateKind, default=StateKind.CURRENT.value)
+    kind = c.enum("kind", StateKind, default=_STATE_KIND_DEFAULT)
     return _result(c, iso3, iso2, numeric, name, official, kind)
 
 
@@ -348,8 +356,8 @@ def _validate_recognition(c: Cells) -> tuple[Any, ...] | None:
     episode = c.integer("episode", default=1)
     if recognizer is not None and recognizer == subject_state:
         c.error("subject", c.fields.get("subject"), "is the recognizer itself")
-    kind = c.enum("type", RecognitionType, default=RecognitionType.UNSPECIFIED.value)
-    mode = c.enum("mode", RecognitionMode, default=RecognitionMode.UNSPECIFIED.value)
+    kind = c.enum("type", RecognitionType, default=_TYPE_DEFAULT)
+    mode = c.enum("mode", RecognitionMode, default=_MODE_DEFAULT)
     act = c.enum("act", RecognitionAct)
     start = c.fuzzy("from", required=True)
     end = c.fuzzy("to")
@@ -716,7 +724,7 @@ def _validate_cooperation(c: Cells) -> tuple[Any, ...] | None:
         "area", AREA_CODE, "an area code (lowercase_with_underscores)", required=True, max_length=60
     )
     episode = c.integer("episode", default=1)
-    stance = c.enum("stance", CooperationStance, default=CooperationStance.PROSPECT_CITED.value)
+    stance = c.enum("stance", CooperationStance, default=_STANCE_DEFAULT)
     stated = c.fuzzy("date")
     notes = c.text("notes", max_length=100_000)
     cited = c.citations()

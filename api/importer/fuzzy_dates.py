@@ -4,6 +4,7 @@ Pure functions: the validator uses them per row and the exporter writes with the
 read back is always the value written.
 """
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ class FuzzyDate:
         return format_fuzzy(self.earliest, self.precision)
 
 
+# Real files repeat the same dates over and over; a bounded cache keeps memory flat.
+@functools.lru_cache(maxsize=8192)
 def parse_fuzzy(text: str) -> FuzzyDate:
     match = _FUZZY.fullmatch(text)
     if match is None:

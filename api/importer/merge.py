@@ -105,17 +105,29 @@ def _problems_sql(spec: EntitySpec) -> str:
     return " UNION ALL ".join(parts) + " ORDER BY 1, 2"
 
 
-def _upsert_sql(spec: EntitySpec) -> str:
+def _mergeable(scope: str) -> str:
+    """Rows that go into the table: references resolved, first of their key, in `scope`."""
+    return f"r.refs_ok AND r.occurrence = 1{scope}"
+
+
+def _upsert_sql(spec: EntitySpec, scope: str, types: dict[str, str]) -> str:
     columns = [column for column, _ in spec.assign]
     expressions = [expression for _, expression in spec.assign]
     compared = [c for c in columns if c not in ("id", spec.key_column)]
+    # Cast to the column's type (without length) so that, say, text[] meets varchar[].
+    compared_expressions = [f"({e})::{types[c]}" for c, e in spec.assign if c in compared]
     current = ", ".join(f"t.{c}" for c in compared)
     incoming = ", ".join(f"EXCLUDED.{c}" for c in compared)
     return (
         f"WITH merged AS ("
         f"INSERT INTO {spec.table} AS t ({', '.join(columns)}) "
         f"SELECT {', '.join(expressions)} FROM {_res(spec)} r "
-        f"WHERE r.refs_ok AND r.occurrence = 1 ORDER BY r.file_no, r.line "
+        f"WHERE {_mergeable(scope)} "
+        # Rows identical to the stored ones are left out before the upsert: ON CONFLICT would
+        # lock (and so rewrite) every one of them, which is most of the cost of a re-import.
+        f"AND NOT EXISTS (SELECT 1 FROM {spec.table} t WHERE t.{spec.key_column} = r.key "
+        f"AND ({current}) IS NOT DISTINCT FROM ({', '.join(compared_expressions)})) "
+        "ORDER BY r.file_no, r.line "
         f"ON CONFLICT ({spec.key_column}) DO UPDATE SET "
         f"{', '.join(f'{c} = EXCLUDED.{c}' for c in compared)} "
         f"WHERE ({current}) IS DISTINCT FROM ({incoming}) "
@@ -125,18 +137,22 @@ def _upsert_sql(spec: EntitySpec) -> str:
     )
 
 
-def _facts_sql(spec: EntitySpec) -> str:
+def _facts(spec: EntitySpec) -> str:
+    return f"_facts_{spec.name}"
+
+
+def _facts_sql(spec: EntitySpec, scope: str) -> str:
     """The merged rows of this batch with their ids (the citations and periods belong to them)."""
     return (
-        f"CREATE TEMP TABLE _facts_{spec.name} ON COMMIT DROP AS "
+        f"CREATE TEMP TABLE {_facts(spec)} ON COMMIT DROP AS "
         f"SELECT f.id AS fact_id, r.* FROM {_res(spec)} r "
         f"JOIN {spec.table} f ON f.{spec.key_column} = r.key "
-        f"WHERE r.refs_ok AND r.occurrence = 1"
+        f"WHERE {_mergeable(scope)}"
     )
 
 
 def _citations_sql(spec: EntitySpec) -> list[str]:
-    facts = f"_facts_{spec.name}"
+    facts = _facts(spec)
     column = CITATION_COLUMN[spec.name]
     wanted = (
         f"SELECT c.fact_id, s.id AS source_id, u.quote, u.ord FROM {facts} c "
@@ -144,7 +160,7 @@ def _citations_sql(spec: EntitySpec) -> list[str]:
         "JOIN source s ON s.key = u.key"
     )
     return [
-        f"INSERT INTO _children_changed SELECT '{spec.name}', 'citation', c.fact_id FROM {facts} c "
+        f"INSERT INTO _kids SELECT '{spec.name}', 'citation', c.fact_id FROM {facts} c "
         f"LEFT JOIN (SELECT fact_id, array_agg(source_id ORDER BY ord) AS ids, "
         f"array_agg(quote ORDER BY ord) AS quotes FROM ({wanted}) w GROUP BY fact_id) d "
         f"ON d.fact_id = c.fact_id "
@@ -154,18 +170,18 @@ def _citations_sql(spec: EntitySpec) -> list[str]:
         f"ON e.fact_id = c.fact_id "
         f"WHERE (d.ids, d.quotes) IS DISTINCT FROM (e.ids, e.quotes)",
         f"DELETE FROM citation WHERE {column} IN "
-        f"(SELECT fact_id FROM _children_changed "
+        f"(SELECT fact_id FROM _kids "
         f"WHERE entity = '{spec.name}' AND kind = 'citation')",
         f"INSERT INTO citation (source_id, {column}, position, quote) "
         f"SELECT w.source_id, w.fact_id, w.ord - 1, w.quote FROM ({wanted}) w "
-        f"WHERE w.fact_id IN (SELECT fact_id FROM _children_changed "
+        f"WHERE w.fact_id IN (SELECT fact_id FROM _kids "
         f"WHERE entity = '{spec.name}' AND kind = 'citation') "
         f"ORDER BY w.fact_id, w.ord",
     ]
 
 
 def _periods_sql(spec: EntitySpec) -> list[str]:
-    facts = f"_facts_{spec.name}"
+    facts = _facts(spec)
     wanted = (
         f"SELECT c.fact_id, u.* FROM {facts} c CROSS JOIN LATERAL unnest("
         "c.period_from_dates, c.period_from_precisions, c.period_to_dates, c.period_to_precisions"
@@ -177,7 +193,7 @@ def _periods_sql(spec: EntitySpec) -> list[str]:
         "array_agg(to_date ORDER BY {o}) AS td, array_agg(to_precision::text ORDER BY {o}) AS tp"
     )
     return [
-        f"INSERT INTO _children_changed SELECT '{spec.name}', 'period', c.fact_id FROM {facts} c "
+        f"INSERT INTO _kids SELECT '{spec.name}', 'period', c.fact_id FROM {facts} c "
         f"LEFT JOIN (SELECT fact_id, {aggregate.format(o='ord')} FROM ({wanted}) w "
         f"GROUP BY fact_id) d ON d.fact_id = c.fact_id "
         f"LEFT JOIN (SELECT government_id AS fact_id, "
@@ -186,12 +202,12 @@ def _periods_sql(spec: EntitySpec) -> list[str]:
         f"ON e.fact_id = c.fact_id "
         f"WHERE (d.fd, d.fp, d.td, d.tp) IS DISTINCT FROM (e.fd, e.fp, e.td, e.tp)",
         f"DELETE FROM government_period WHERE government_id IN "
-        f"(SELECT fact_id FROM _children_changed "
+        f"(SELECT fact_id FROM _kids "
         f"WHERE entity = '{spec.name}' AND kind = 'period')",
         f"INSERT INTO government_period (government_id, from_date, from_precision, to_date, "
         f"to_precision) SELECT fact_id, from_date, from_precision, to_date, to_precision "
         f"FROM ({wanted}) w WHERE w.fact_id IN "
-        f"(SELECT fact_id FROM _children_changed WHERE entity = '{spec.name}' AND kind = 'period') "
+        f"(SELECT fact_id FROM _kids WHERE entity = '{spec.name}' AND kind = 'period') "
         f"ORDER BY w.fact_id, w.ord",
     ]
 
@@ -229,6 +245,15 @@ def _overlaps_sql(spec: EntitySpec) -> str:
     return (
         f"CREATE TEMP TABLE _overlaps_{spec.name} "
         "(file_no, line, column_name, value, reason, first_file_no, first_line) ON COMMIT DROP AS "
+        # A row stored already with the same pair and period sat beside every other stored
+        # episode under the EXCLUDE constraint: only new or moved episodes are probed against
+        # the table (materialized first, so a re-import of unchanged files stays cheap).
+        f"WITH moved AS MATERIALIZED (SELECT a.* FROM {res} a "
+        f"LEFT JOIN {spec.table} same ON same.key = a.key "
+        f"WHERE {merged('a')} AND (same.id IS NULL OR (same.recognizer_id, "
+        "same.subject_state_id, same.subject_government_id, same.valid) IS DISTINCT FROM "
+        "(a.recognizer_id, COALESCE(a.subject_government_state_id, a.subject_state_id), "
+        f"a.subject_government_id, {_period('a')}))) "
         f"SELECT a.file_no, a.line, 'from', {_FROM_TEXT}, "
         f"'overlaps episode ' || b.key || ' of', b.file_no, b.line "
         f"FROM {res} a JOIN {res} b ON b.recognizer = a.recognizer "
@@ -240,11 +265,11 @@ def _overlaps_sql(spec: EntitySpec) -> str:
         "UNION ALL "
         f"SELECT a.file_no, a.line, 'from', {_FROM_TEXT}, "
         "'overlaps episode ' || t.key || ', already stored', NULL::int, NULL::int "
-        f"FROM {res} a JOIN {spec.table} t ON t.recognizer_id = a.recognizer_id "
+        f"FROM moved a JOIN {spec.table} t ON t.recognizer_id = a.recognizer_id "
         "AND t.subject_state_id = COALESCE(a.subject_government_state_id, a.subject_state_id) "
         "AND COALESCE(t.subject_government_id, 0) = COALESCE(a.subject_government_id, 0) "
         f"AND t.key <> a.key AND t.valid && {_period('a')} "
-        f"WHERE {merged('a')} AND NOT EXISTS (SELECT 1 FROM {res} c WHERE c.key = t.key)"
+        f"WHERE NOT EXISTS (SELECT 1 FROM {res} c WHERE c.key = t.key)"
     )
 
 
@@ -269,15 +294,63 @@ async def resolve(connection: asyncpg.Connection, spec: EntitySpec) -> list[Data
     return [DatabaseProblem(*r) for r in rows]
 
 
-async def merge(connection: asyncpg.Connection, spec: EntitySpec) -> MergeCounts:
-    """Upsert the resolvable rows (run `resolve` first)."""
-    await connection.execute(_upsert_sql(spec))
-    if spec.cited or spec.periods:
-        await connection.execute(_facts_sql(spec))
-        for statement in (_citations_sql(spec) if spec.cited else []) + (
-            _periods_sql(spec) if spec.periods else []
-        ):
-            await connection.execute(statement)
+async def merge(connection: asyncpg.Connection, spec: EntitySpec, scope: str = "") -> None:
+    """Upsert the resolvable rows (run `resolve` first), or those of `scope` (an SQL condition
+    on the resolved row `r`, starting with AND), with their citations and periods."""
+    types = {
+        name: kind
+        for name, kind in await connection.fetch(
+            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+            "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+            spec.table,
+        )
+    }
+    await connection.execute(_upsert_sql(spec, scope, types))
+    if not (spec.cited or spec.periods):
+        return
+    await connection.execute(_facts_sql(spec, scope))
+    # Facts whose citations or periods change in this call; added to the batch's list after.
+    await connection.execute(
+        "CREATE TEMP TABLE _kids (entity text, kind text, fact_id int) ON COMMIT DROP"
+    )
+    for statement in (_citations_sql(spec) if spec.cited else []) + (
+        _periods_sql(spec) if spec.periods else []
+    ):
+        await connection.execute(statement)
+    await connection.execute("INSERT INTO _children_changed SELECT * FROM _kids")
+    await connection.execute(f"DROP TABLE _kids, {_facts(spec)}")
+
+
+async def number_rows(connection: asyncpg.Connection, spec: EntitySpec) -> int:
+    """Number the mergeable rows 1..n in file order (column `ord`), to merge them by ranges."""
+    res = _res(spec)
+    await connection.execute(f"ALTER TABLE {res} ADD COLUMN ord bigint")
+    await connection.execute(
+        f"UPDATE {res} r SET ord = o.ord FROM (SELECT ctid AS row, row_number() OVER "
+        f"(ORDER BY file_no, line) AS ord FROM {res} r WHERE {_mergeable('')}) o "
+        "WHERE r.ctid = o.row"
+    )
+    await connection.execute(f"CREATE INDEX ON {res} (ord)")
+    await connection.execute(f"ANALYZE {res}")
+    return int(await connection.fetchval(f"SELECT COALESCE(max(ord), 0) FROM {res}"))
+
+
+def ord_range(first: int, last: int) -> str:
+    """The scope of rows numbered first..last (see `number_rows`)."""
+    return f" AND r.ord BETWEEN {int(first)} AND {int(last)}"
+
+
+async def refuse_row(connection: asyncpg.Connection, spec: EntitySpec, ord: int) -> tuple[int, int]:
+    """Leave the row numbered `ord` out of the merge; returns its (file_no, line)."""
+    row = await connection.fetchrow(
+        f"UPDATE {_res(spec)} SET refs_ok = false WHERE ord = $1 RETURNING file_no, line", ord
+    )
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+async def counts(connection: asyncpg.Connection, spec: EntitySpec) -> MergeCounts:
+    """What the merge did to this entity, counted from the ids it touched."""
     row = await connection.fetchrow(
         f"""
         WITH counted AS (

@@ -2,13 +2,15 @@
 merge entity by entity in dependency order, all inside one transaction.
 
 Rows are validated as they stream in (nothing holds a whole file); the database work is
-set-based, so the cost per row stays close to that of a plain COPY.
+set-based, so the cost per row stays close to that of a plain COPY into the same tables.
+Should the database still refuse rows (a rule only it checks), the merge is retried by halves
+under savepoints to name each refused line; with skip_invalid exactly those rows are left out.
 """
 
 import getpass
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import asyncpg
 
@@ -21,7 +23,8 @@ from api.importer.readers import FileInput, Header, Input, file_input
 from api.importer.staging import Stager, staging_table
 from api.importer.summary import ImportSummary
 
-# Called with the rows read so far and the current step ("reading", "merging recognitions").
+# Called with the rows read so far and the current step ("reading recognitions.csv",
+# "merging recognitions").
 ProgressCallback = Callable[[int, str], None]
 # Rules only the database checks, across rows, in words a data maintainer knows.
 _RULES = {
@@ -36,6 +39,14 @@ _PROGRESS_EVERY = 1000
 
 @dataclass(frozen=True, slots=True)
 class ImportOptions:
+    """How to import: the same choices as the `credence import` options of the same names.
+
+    `entity` and `format` apply to every file (else they come from each file's name);
+    `dry_run` checks everything and rolls back; `skip_invalid` writes the good rows and reports
+    the bad ones (without it any bad row means nothing is written); `ignore_unknown_columns`
+    ignores columns the format does not know instead of rejecting the file.
+    """
+
     entity: str | None = None
     format: str | None = None
     dry_run: bool = False
@@ -44,7 +55,8 @@ class ImportOptions:
     # Recorded in change_log; defaults to the operating-system user.
     actor: str | None = None
     origin: str = "import"
-    # Called every thousand rows read, and as each entity's merge starts.
+    # Called every thousand rows read (with the file being read), and as each entity's merge
+    # starts.
     progress: ProgressCallback | None = None
 
 
@@ -66,7 +78,15 @@ def plan_files(paths: Sequence[str | Path], options: ImportOptions) -> list[File
 async def import_files(
     paths: Sequence[str | Path], *, database_url: str, options: ImportOptions | None = None
 ) -> ImportSummary:
-    """Import files in the bulk format as one batch; see docs in import-format.md."""
+    """Import files in the bulk format as one batch, in one transaction, and return the summary.
+
+    `paths` may name files of several entities in any order (they are merged in dependency
+    order) and `-` for standard input (then `options.entity` and `options.format` are needed).
+    Raises `ImportUsageError` before connecting when a path or option is wrong; a bad row is
+    never an exception but a `RowError` in `summary.errors` (file, line, column, value, reason).
+    `summary.committed` says whether anything was written. Memory stays flat whatever the
+    file sizes; cancelling the calling task rolls everything back.
+    """
     chosen = options or ImportOptions()
     return await import_inputs(plan_files(paths, chosen), database_url=database_url, options=chosen)
 
@@ -74,6 +94,9 @@ async def import_files(
 async def import_inputs(
     inputs: Sequence[Input], *, database_url: str, options: ImportOptions | None = None
 ) -> ImportSummary:
+    """Import already planned inputs as one batch: `FileInput`s (see `plan_files`) and
+    `RowsInput`s, rows built in Python as mappings of column name to value (JSON-like values:
+    lists for multi-valued fields). Same semantics and summary as `import_files`."""
     chosen = options or ImportOptions()
     connection = await asyncpg.connect(
         to_asyncpg_dsn(database_url), server_settings={"application_name": "credence-import"}
@@ -100,10 +123,10 @@ class _Batch:
         if entity is not None:
             self.summary.entity(entity).rejected += 1
 
-    def tick(self) -> None:
+    def tick(self, label: str) -> None:
         self.rows_read += 1
         if self.options.progress is not None and self.rows_read % _PROGRESS_EVERY == 0:
-            self.options.progress(self.rows_read, "reading")
+            self.options.progress(self.rows_read, f"reading {PurePath(label).name}")
 
 
 async def _run(
@@ -162,7 +185,7 @@ async def _stage(batch: _Batch, stager: Stager, file_no: int, source: Input) -> 
                 batch.summary.errors.extend(problems)
                 reject_all_rows.add(event.entity)
             continue
-        batch.tick()
+        batch.tick(source.label)
         cells = Cells(event.fields, file=event.file, line=event.line, entity=spec.name)
         for problem in event.problems:
             cells.errors.append(problem)
@@ -247,20 +270,18 @@ async def _merge_entity(connection: asyncpg.Connection, batch: _Batch, spec: Ent
                     entity=spec.name,
                 )
             )
-        counts = await merge.merge(connection, spec)
+        await _merge_or_bisect(connection, batch, spec)
+        counts = await merge.counts(connection, spec)
     except asyncpg.PostgresError as refused:
-        # A rule only the database can check (say, two overlapping episodes): the whole
-        # entity is refused, with the database's own words.
+        # Something no single row explains (or too many refused rows to name each): the
+        # whole entity is refused, in the database's own words.
         await savepoint.rollback()
         staged = await connection.fetchval(f"SELECT count(*) FROM {staging_table(spec)}")
-        constraint = getattr(refused, "constraint_name", None) or ""
-        detail = f" ({refused.detail})" if getattr(refused, "detail", None) else ""
         batch.summary.errors.append(
             RowError(
                 batch.entity_files.get(spec.name, ""),
                 0,
-                f"{spec.name}: the database refused the rows"
-                f"{': ' + _RULES[constraint] if constraint in _RULES else ''}: {refused}{detail}",
+                f"{spec.name}: the database refused the rows: {_refusal(refused)}",
                 entity=spec.name,
             )
         )
@@ -271,3 +292,100 @@ async def _merge_entity(connection: asyncpg.Connection, batch: _Batch, spec: Ent
     summary.updated += counts.updated
     summary.unchanged += counts.unchanged
     summary.rejected += counts.rejected
+
+
+def _refusal(refused: asyncpg.PostgresError) -> str:
+    constraint = getattr(refused, "constraint_name", None) or ""
+    detail = f" ({refused.detail})" if getattr(refused, "detail", None) else ""
+    rule = f"{_RULES[constraint]}: " if constraint in _RULES else ""
+    return f"{rule}{refused}{detail}"
+
+
+async def _merge_or_bisect(connection: asyncpg.Connection, batch: _Batch, spec: EntitySpec) -> None:
+    """Merge every row in one go; if the database refuses (a rule only it checks), merge the rows
+    by halves under savepoints until each refused row is alone, and report it on its line.
+
+    Rows are applied in file order and kept once accepted, so a row that conflicts with an
+    earlier one is the one blamed. The cost is a few statements per refused row (log2 of the
+    row count each), paid only when the database refuses something.
+    """
+    attempt = connection.transaction()
+    await attempt.start()
+    try:
+        await merge.merge(connection, spec)
+    except _ROW_PROBLEMS as refused:
+        await attempt.rollback()
+        # Areas may name a parent later in the file; merged by halves, the parent would be
+        # missing. They are few: the whole entity is refused instead.
+        if spec.self_parent:
+            raise
+        first_refusal = refused
+    else:
+        await attempt.commit()
+        return
+    rows = await merge.number_rows(connection, spec)
+    found: list[tuple[int, asyncpg.PostgresError]] = []
+    await _split(connection, spec, 1, rows, first_refusal, found)
+    if not found:
+        # Every part merged on its own, yet not the whole: report it on the entity.
+        raise first_refusal
+    for ord, problem in found:
+        file_no, line = await merge.refuse_row(connection, spec, ord)
+        batch.summary.errors.append(
+            RowError(
+                batch.labels[file_no],
+                line,
+                f"is refused by the database: {_refusal(problem)}",
+                entity=spec.name,
+            )
+        )
+
+
+# Errors that depend on the values of rows (SQLSTATE classes 22, 23 and trigger exceptions).
+_ROW_PROBLEMS = (
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.DataError,
+    asyncpg.RaiseError,
+)
+# Past this many refused rows, naming each would take too long: the entity is refused instead.
+_MAX_REFUSED_ROWS = 200
+
+
+async def _bisect(
+    connection: asyncpg.Connection,
+    spec: EntitySpec,
+    first: int,
+    last: int,
+    found: list[tuple[int, asyncpg.PostgresError]],
+) -> None:
+    """Merge rows first..last, keeping what the database accepts; collect refused single rows."""
+    if first > last:
+        return
+    attempt = connection.transaction()
+    await attempt.start()
+    try:
+        await merge.merge(connection, spec, merge.ord_range(first, last))
+    except _ROW_PROBLEMS as refused:
+        await attempt.rollback()
+        await _split(connection, spec, first, last, refused, found)
+        return
+    await attempt.commit()
+
+
+async def _split(
+    connection: asyncpg.Connection,
+    spec: EntitySpec,
+    first: int,
+    last: int,
+    refused: asyncpg.PostgresError,
+    found: list[tuple[int, asyncpg.PostgresError]],
+) -> None:
+    """Rows first..last were refused together: a single row is the culprit, else try halves."""
+    if first == last:
+        found.append((first, refused))
+        if len(found) > _MAX_REFUSED_ROWS:
+            raise refused
+        return
+    middle = (first + last) // 2
+    await _bisect(connection, spec, first, middle, found)
+    await _bisect(connection, spec, middle + 1, last, found)

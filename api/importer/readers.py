@@ -7,7 +7,9 @@ record, malformed JSON) becomes a `RowError` with the line it was found on, neve
 
 import codecs
 import csv
+import dataclasses
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -138,6 +140,12 @@ def _read(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
 # --- CSV -----------------------------------------------------------------------------------------
 
 
+# Undecodable bytes and NUL bytes are kept as lone surrogates (which valid UTF-8 never yields),
+# so that once the line is split into cells the error can name the column they sit in.
+_NUL_MARK = "\udc00"
+_MARKS = re.compile("[\udc00-\udcff]")
+
+
 def _decoded_lines(stream: BinaryIO, label: str, bad: dict[int, RowError]) -> Iterator[str]:
     """Physical lines as text; undecodable or NUL-bearing lines are noted in `bad`."""
     for number, raw in enumerate(stream, start=1):
@@ -151,14 +159,30 @@ def _decoded_lines(stream: BinaryIO, label: str, bad: dict[int, RowError]) -> It
                 f"is not valid UTF-8 (byte 0x{chunk[problem.start]:02x} "
                 f"at position {problem.start + 1} of the line)",
             )
-            text = chunk.decode("utf-8", "replace")
+            text = chunk.decode("utf-8", "surrogateescape")
         if "\x00" in text:
             bad.setdefault(
                 number,
                 RowError(label, number, f"contains a NUL byte (position {text.index(chr(0)) + 1})"),
             )
-            text = text.replace("\x00", "")
+            text = text.replace("\x00", _NUL_MARK)
         yield text
+
+
+def _shown(cell: str) -> str:
+    """A cell with bad bytes, printable: NUL as itself (errors escape it), others as U+FFFD."""
+    return _MARKS.sub(lambda m: "\x00" if m.group() == _NUL_MARK else "\ufffd", cell)
+
+
+def _locate(problem: RowError, header: tuple[str, ...] | None, row: list[str]) -> RowError:
+    """Name the column (and show the value) holding the bad bytes a line problem is about."""
+    if header is None:
+        return problem
+    for index, cell in enumerate(row):
+        if _MARKS.search(cell) is not None:
+            column = header[index] if index < len(header) else f"#{index + 1} (beyond the header)"
+            return dataclasses.replace(problem, column=column, value=_shown(cell))
+    return problem
 
 
 def _read_csv(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
@@ -183,7 +207,9 @@ def _read_csv(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
             yield line_error
             continue
         last_line = reader.line_num
-        problems = [bad.pop(n) for n in range(start, last_line + 1) if n in bad]
+        problems = [
+            _locate(bad.pop(n), header, row) for n in range(start, last_line + 1) if n in bad
+        ]
         if not row or row == [""]:
             yield from problems
             continue

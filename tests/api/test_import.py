@@ -276,4 +276,8 @@ async def test_progress_is_reported_while_reading_and_merging(
         progress=lambda read, step: calls.append((read, step)),
     )
 
-    assert calls == [(1000, "reading"), (2000, "reading"), (2500, "merging sources")]
+    assert calls == [
+        (1000, "reading sources.csv"),
+        (2000, "reading sources.csv"),
+        (2500, "merging sources"),
+    ]

@@ -98,12 +98,15 @@ CASES = {
     "invalid UTF-8": (
         "recognitions.csv",
         (HEADER + GOOD).encode() + b"RUS,AFG,2,,,,2020,,,,,caf\xe9\n",
-        ["recognitions.csv:3: is not valid UTF-8 (byte 0xe9 at position 26 of the line)"],
+        [
+            'recognitions.csv:3: column notes: "caf\ufffd" is not valid UTF-8 '
+            "(byte 0xe9 at position 26 of the line)"
+        ],
     ),
     "NUL byte": (
         "recognitions.csv",
         (HEADER + GOOD).encode() + b"RUS,AFG,2,,,,2020,,,,,a\x00b\n",
-        ["recognitions.csv:3: contains a NUL byte (position 24)"],
+        ['recognitions.csv:3: column notes: "a\\0b" contains a NUL byte (position 24)'],
     ),
     "truncated last CSV record": (
         "recognitions.csv",

@@ -1,0 +1,438 @@
+"""Import and export throughput against the raw COPY floor, measured in one run.
+
+    python bench/import.py [--rows 1000000] [--database-url URL] [--keep DIR]
+
+1. Generates a deterministic dataset: every ISO 3166 state (pycountry), four governments per
+   state, sources, and `--rows` recognitions between them (varied episodes and fuzzy dates, keys
+   unique, no overlapping episodes) citing 0-3 sources each.
+2. Floor: asyncpg `copy_records_to_table` of the same recognition and citation rows (ids already
+   resolved) into bare tables with the same columns (no indexes, constraints or triggers).
+3. `credence import` of the files into an empty migrated database, as a subprocess whose peak
+   RSS is read from `wait4`; then the same import again (must change nothing); then
+   `credence export` of the recognitions (CSV).
+
+Prints rows/s for each step, its time as a multiple of the floor, and the importer's peak memory.
+The database: --database-url, else TEST_DATABASE_URL, else DATABASE_URL, else a temporary
+embedded server. A fresh database is created (and dropped) on that server.
+"""
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+import pycountry
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from api import migrations  # noqa: E402
+from api.database_url import to_asyncpg_dsn, with_database  # noqa: E402
+
+CREDENCE = str(Path(sys.executable).parent / "credence")
+GOVERNMENTS_PER_STATE = 4
+TYPES = ("de_jure", "de_facto", "unspecified")
+MODES = ("express", "implied", "unspecified")
+ACTS = ("", "official_statement", "note_verbale", "joint_communique", "treaty", "other")
+END_REASONS = ("", "withdrawn", "lapsed", "relations_severed", "superseded", "other")
+CONFIDENCE = ("", "high", "medium", "low")
+RECOGNITION_COLUMNS = (
+    "recognizer",
+    "subject",
+    "episode",
+    "type",
+    "mode",
+    "act",
+    "from",
+    "to",
+    "end_reason",
+    "confidence",
+    "sources",
+    "notes",
+)
+FLOOR_RECOGNITION = (
+    "key",
+    "recognizer_id",
+    "subject_state_id",
+    "subject_government_id",
+    "episode",
+    "type",
+    "mode",
+    "act",
+    "from_date",
+    "from_precision",
+    "to_date",
+    "to_precision",
+    "end_reason",
+    "confidence",
+    "notes",
+)
+FLOOR_CITATION = ("source_id", "recognition_id", "position", "quote")
+
+
+def _mix(number: int) -> int:
+    """A cheap deterministic scramble, so the data varies without a random generator."""
+    return (number * 2654435761 + 40503) & 0xFFFFFFFF
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    folder: Path
+    files: list[Path]
+    recognitions: int
+    citations: int
+    # The same recognitions and citations, resolved to ids, for the floor.
+    floor_recognitions: list[tuple[object, ...]]
+    floor_citations: list[tuple[int, int, int, None]]
+
+
+def _fuzzy(year: int, h: int) -> tuple[str, date, str]:
+    """(text, earliest day, precision) with the precision varying by `h`."""
+    kind = h % 3
+    month = 1 + (h >> 3) % 12
+    day = 1 + (h >> 7) % 28
+    if kind == 0:
+        return f"{year:04d}", date(year, 1, 1), "year"
+    if kind == 1:
+        return f"{year:04d}-{month:02d}", date(year, month, 1), "month"
+    return f"{year:04d}-{month:02d}-{day:02d}", date(year, month, day), "day"
+
+
+def _recognitions(
+    rows: int, states: list[str], governments: list[str], sources: int
+) -> Iterator[tuple[list[str], tuple[object, ...], list[int]]]:
+    """(CSV cells, floor row without ids resolved, source numbers) for each recognition."""
+    subjects = states + governments
+    pairs = [
+        (recognizer, subject)
+        for subject in subjects
+        for recognizer in states
+        if recognizer != subject[:3]
+    ]
+    per_pair, extra = divmod(rows, len(pairs))
+    number = 0
+    for index, (recognizer, subject) in enumerate(pairs):
+        episodes = per_pair + (1 if index < extra else 0)
+        for episode in range(1, episodes + 1):
+            h = _mix(number)
+            # Episode e lives within [1800 + 30 (e-1), 1800 + 30 e): episodes never overlap.
+            start_year = 1800 + 30 * (episode - 1) + h % 10
+            start_text, start_day, start_precision = _fuzzy(start_year, h >> 4)
+            last = episode == episodes
+            if last and h % 5 == 0:
+                end_text, end_day, end_precision, end_reason = "", None, None, ""
+            else:
+                end_text, end_day, end_precision = _fuzzy(start_year + 1 + (h >> 9) % 15, h >> 2)
+                end_reason = END_REASONS[(h >> 12) % len(END_REASONS)]
+            cited = [(h + 7919 * j) % sources for j in range((h >> 14) % 4)]
+            notes = "" if h % 7 else f'note {number}, with "quotes"; and a comma'
+            cells = [
+                recognizer,
+                subject,
+                str(episode),
+                TYPES[(h >> 16) % 3],
+                MODES[(h >> 18) % 3],
+                ACTS[(h >> 20) % len(ACTS)],
+                start_text,
+                end_text,
+                end_reason,
+                CONFIDENCE[(h >> 24) % len(CONFIDENCE)],
+                ";".join(f"src-{s}" for s in cited),
+                notes,
+            ]
+            floor = (
+                f"{recognizer}>{subject}#{episode}",
+                recognizer,
+                subject,
+                episode,
+                cells[3],
+                cells[4],
+                cells[5] or None,
+                start_day,
+                start_precision,
+                end_day,
+                end_precision,
+                end_reason or None,
+                cells[9] or None,
+                notes or None,
+            )
+            yield cells, floor, cited
+            number += 1
+
+
+def generate(folder: Path, rows: int) -> Dataset:
+    states = sorted(country.alpha_3 for country in pycountry.countries)
+    state_ids = {iso3: number for number, iso3 in enumerate(states, start=1)}
+    governments = [f"{iso3}:gov-{k}" for iso3 in states for k in range(GOVERNMENTS_PER_STATE)]
+    government_ids = {key: number for number, key in enumerate(governments, start=1)}
+    sources = max(100, rows // 200)
+    with (folder / "states.csv").open("w", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(["iso3", "iso2", "numeric", "name"])
+        for country in sorted(pycountry.countries, key=lambda c: c.alpha_3):
+            writer.writerow([country.alpha_3, country.alpha_2, country.numeric, country.name])
+    with (folder / "governments.csv").open("w", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(["key", "state", "name", "periods"])
+        for key in governments:
+            k = int(key.rsplit("-", 1)[1])
+            writer.writerow([key, key[:3], f"Government {k} of {key[:3]}", f"{1800 + 50 * k}/"])
+    with (folder / "sources.csv").open("w", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(["key", "title", "kind", "reliability"])
+        for number in range(sources):
+            writer.writerow([f"src-{number}", f"Source number {number}", "news", "medium"])
+    floor_recognitions: list[tuple[object, ...]] = []
+    floor_citations: list[tuple[int, int, int, None]] = []
+    with (folder / "recognitions.csv").open("w", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(RECOGNITION_COLUMNS)
+        for number, (cells, floor, cited) in enumerate(
+            _recognitions(rows, states, governments, sources), start=1
+        ):
+            writer.writerow(cells)
+            subject = str(floor[2])
+            government = government_ids.get(subject)
+            floor_recognitions.append(
+                (
+                    floor[0],
+                    state_ids[str(floor[1])],
+                    state_ids[subject[:3]],
+                    government,
+                    *floor[3:],
+                )
+            )
+            floor_citations.extend(
+                (source + 1, number, position, None) for position, source in enumerate(cited)
+            )
+    files = [folder / name for name in ("states.csv", "governments.csv", "sources.csv")]
+    files.append(folder / "recognitions.csv")
+    return Dataset(folder, files, rows, len(floor_citations), floor_recognitions, floor_citations)
+
+
+# --- measurements --------------------------------------------------------------------------------
+
+
+async def measure_floor(url: str, data: Dataset) -> float:
+    """Seconds to COPY the resolved rows into bare tables with the recognition/citation columns."""
+    connection = await asyncpg.connect(to_asyncpg_dsn(url))
+    try:
+        await connection.execute(
+            "CREATE TABLE bench_floor_recognition AS "
+            f"SELECT {', '.join(FLOOR_RECOGNITION)} FROM recognition WITH NO DATA"
+        )
+        await connection.execute(
+            "CREATE TABLE bench_floor_citation AS "
+            f"SELECT {', '.join(FLOOR_CITATION)} FROM citation WITH NO DATA"
+        )
+        started = time.perf_counter()
+        async with connection.transaction():
+            await connection.copy_records_to_table(
+                "bench_floor_recognition",
+                records=data.floor_recognitions,
+                columns=FLOOR_RECOGNITION,
+            )
+            await connection.copy_records_to_table(
+                "bench_floor_citation", records=data.floor_citations, columns=FLOOR_CITATION
+            )
+        elapsed = time.perf_counter() - started
+        await connection.execute("DROP TABLE bench_floor_recognition, bench_floor_citation")
+        return elapsed
+    finally:
+        await connection.close()
+
+
+async def measure_schema_floor(url: str, data: Dataset) -> float:
+    """Seconds to COPY the same resolved rows into the real `recognition` and `citation` tables
+    (their indexes, constraints and audit triggers), rolled back afterwards.
+
+    This is the least any importer pays for this schema; `url` must hold the states,
+    governments and sources with the ids the generator gave them (a fresh import does).
+    """
+    connection = await asyncpg.connect(to_asyncpg_dsn(url))
+    try:
+        transaction = connection.transaction()
+        await transaction.start()
+        await connection.execute(
+            "SELECT set_config('credence.actor', 'bench', true), "
+            "set_config('credence.origin', 'bench', true)"
+        )
+        first_id = await connection.fetchval(
+            "SELECT nextval(pg_get_serial_sequence('recognition', 'id'))"
+        )
+        started = time.perf_counter()
+        await connection.copy_records_to_table(
+            "recognition",
+            records=[(first_id + n, *row) for n, row in enumerate(data.floor_recognitions, 1)],
+            columns=("id", *FLOOR_RECOGNITION),
+        )
+        await connection.copy_records_to_table(
+            "citation",
+            records=[(s, r + first_id, p, q) for s, r, p, q in data.floor_citations],
+            columns=FLOOR_CITATION,
+        )
+        elapsed = time.perf_counter() - started
+        await transaction.rollback()
+        return elapsed
+    finally:
+        await connection.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    seconds: float
+    peak_mb: float
+    output: str
+
+
+# A small Python process starts `credence` and reports the peak RSS of its children. The bench
+# itself cannot: ru_maxrss survives exec, so a child forked from this big process would be
+# charged with the memory this process held at the fork.
+_LAUNCHER = """
+import resource, subprocess, sys
+code = subprocess.call(sys.argv[2:], stdout=open(sys.argv[1], "wb"))
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+"""
+
+
+def run_credence(url: str, *args: str) -> Run:
+    """Run one `credence` command; returns its time, peak RSS (Linux reports KiB) and output."""
+    environment = {**os.environ, "DATABASE_URL": url}
+    with tempfile.TemporaryDirectory() as scratch:
+        started = time.perf_counter()
+        launched = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, f"{scratch}/out", CREDENCE, *args],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        elapsed = time.perf_counter() - started
+        peak_kib, code = (int(part) for part in launched.stdout.split())
+        if code != 0:
+            raise SystemExit(f"credence {' '.join(args)} failed:\n{launched.stderr[-3000:]}")
+        output = Path(f"{scratch}/out").read_text()
+    return Run(elapsed, peak_kib / 1024, output)
+
+
+async def _admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(to_asyncpg_dsn(with_database(url, "postgres")))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def _count(url: str, table: str) -> int:
+    connection = await asyncpg.connect(to_asyncpg_dsn(url))
+    try:
+        return int(await connection.fetchval(f"SELECT count(*) FROM {table}"))
+    finally:
+        await connection.close()
+
+
+def server_url(given: str | None) -> str:
+    chosen = given or os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if chosen:
+        return chosen
+    from api.embedded import start_temporary_server
+
+    return start_temporary_server()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="recognitions to generate")
+    parser.add_argument("--database-url", help="server to use (a fresh database is created)")
+    parser.add_argument("--keep", type=Path, help="write the generated files here and keep them")
+    arguments = parser.parse_args()
+
+    server = server_url(arguments.database_url)
+    name = f"credence_bench_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    url = with_database(server, name)
+    folder_context = (
+        tempfile.TemporaryDirectory(prefix="credence-bench-") if arguments.keep is None else None
+    )
+    folder = Path(folder_context.name) if folder_context else arguments.keep
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        migrations.upgrade(url)
+        started = time.perf_counter()
+        data = generate(folder, arguments.rows)
+        print(
+            f"generated {data.recognitions:,} recognitions, {data.citations:,} citations "
+            f"in {time.perf_counter() - started:.1f} s ({folder})"
+        )
+        floor = asyncio.run(measure_floor(url, data))
+        floor_rows = len(data.floor_recognitions)
+        # The schema floor runs in a database of its own holding the reference rows, so that
+        # the import below still starts from an empty database.
+        asyncio.run(_admin(server, f'CREATE DATABASE "{name}_schema"'))
+        try:
+            schema_url = with_database(server, f"{name}_schema")
+            migrations.upgrade(schema_url)
+            run_credence(schema_url, "import", "--quiet", *map(str, data.files[:3]))
+            schema_floor = asyncio.run(measure_schema_floor(schema_url, data))
+        finally:
+            asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}_schema" WITH (FORCE)'))
+        # The floor lists are not needed any more; free them before the imports run.
+        data = Dataset(data.folder, data.files, data.recognitions, data.citations, [], [])
+        paths = [str(path) for path in data.files]
+        first = run_credence(url, "import", "--json", *paths)
+        log_after_first = asyncio.run(_count(url, "change_log"))
+        second = run_credence(url, "import", "--json", *paths)
+        log_after_second = asyncio.run(_count(url, "change_log"))
+        summary = json.loads(second.output)["entities"]["recognitions"]
+        unchanged_ok = (
+            summary["unchanged"] == floor_rows
+            and summary["inserted"] == summary["updated"] == 0
+            and log_after_first == log_after_second
+        )
+        exported = run_credence(
+            url, "export", str(folder / "export"), "--format", "csv", "--entity", "recognitions"
+        )
+    finally:
+        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if folder_context is not None:
+            folder_context.cleanup()
+
+    def line(label: str, seconds: float, extra: str = "") -> None:
+        print(
+            f"{label:<20} {seconds:8.2f} s {floor_rows / seconds:>10,.0f} rows/s "
+            f"{seconds / floor:6.2f}x floor {seconds / schema_floor:5.2f}x schema floor  {extra}"
+        )
+
+    print(f"\nrecognitions: {floor_rows:,}   citations: {data.citations:,}")
+    line("floor (raw COPY)", floor)
+    line("schema floor", schema_floor, "(COPY into the real tables: indexes, checks, audit)")
+    line("first import", first.seconds, f"peak {first.peak_mb:.0f} MB")
+    line(
+        "unchanged re-import",
+        second.seconds,
+        f"peak {second.peak_mb:.0f} MB, {'nothing changed' if unchanged_ok else 'CHANGED ROWS'}",
+    )
+    line("export (csv)", exported.seconds, f"peak {exported.peak_mb:.0f} MB")
+    print(
+        "\ngoals: first import <= 3x floor, unchanged <= 2x floor, peak < 300 MB -> "
+        f"{'met' if first.seconds <= 3 * floor else 'MISSED'}, "
+        f"{'met' if second.seconds <= 2 * floor else 'MISSED'}, "
+        f"{'met' if max(first.peak_mb, second.peak_mb) < 300 else 'MISSED'}"
+    )
+    if not unchanged_ok:
+        raise SystemExit("the unchanged re-import changed something")
+
+
+if __name__ == "__main__":
+    main()
