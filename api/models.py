@@ -31,6 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     literal_column,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, DATERANGE, JSONB, ExcludeConstraint
 from sqlmodel import Field, SQLModel
@@ -416,7 +417,8 @@ class Recognition(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = _key_field(200)
-    recognizer_id: int = Field(foreign_key="state.id", ondelete="RESTRICT", index=True)
+    # Indexed as the leading column of the (recognizer, subject, episode) unique constraint.
+    recognizer_id: int = Field(foreign_key="state.id", ondelete="RESTRICT")
     subject_state_id: int = Field(foreign_key="state.id", ondelete="RESTRICT", index=True)
     subject_government_id: int | None = Field(default=None, index=True)
     episode: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
@@ -479,7 +481,8 @@ class Envoy(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = _key_field(200)
-    person_id: int = Field(foreign_key="person.id", ondelete="RESTRICT", index=True)
+    # Indexed as the leading column of the (person, sender, receiver, episode) unique constraint.
+    person_id: int = Field(foreign_key="person.id", ondelete="RESTRICT")
     sender_state_id: int = Field(foreign_key="state.id", ondelete="RESTRICT", index=True)
     sender_government_id: int | None = Field(default=None, index=True)
     receiver_id: int = Field(foreign_key="state.id", ondelete="RESTRICT", index=True)
@@ -604,7 +607,8 @@ class Cooperation(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = _key_field(200)
-    party_id: int = Field(foreign_key="state.id", ondelete="RESTRICT", index=True)
+    # Indexed as the leading column of the (party, partner, area, episode) unique constraint.
+    party_id: int = Field(foreign_key="state.id", ondelete="RESTRICT")
     partner_state_id: int = Field(foreign_key="state.id", ondelete="RESTRICT", index=True)
     partner_government_id: int | None = Field(default=None, index=True)
     area_id: int = Field(foreign_key="cooperation_area.id", ondelete="RESTRICT", index=True)
@@ -632,32 +636,32 @@ class Citation(SQLModel, table=True):
             f"num_nonnulls({', '.join(f'{t}_id' for t in CITED_TABLES)}) = 1",
             name="exactly_one_fact",
         ),
-        UniqueConstraint(
-            "source_id",
-            *(f"{t}_id" for t in CITED_TABLES),
-            postgresql_nulls_not_distinct=True,
+        # One partial unique index per fact column: it both forbids citing a source twice for
+        # one fact and serves the lookups by fact, and rows only enter the index of their own
+        # fact (a plain index per column would also index every NULL, five times a row).
+        *(
+            Index(
+                f"uq_citation_{t}_id_source_id",
+                f"{t}_id",
+                "source_id",
+                unique=True,
+                postgresql_where=text(f"{t}_id IS NOT NULL"),
+            )
+            for t in CITED_TABLES
         ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="source.id", ondelete="RESTRICT", index=True)
-    government_id: int | None = Field(
-        default=None, foreign_key="government.id", ondelete="CASCADE", index=True
-    )
-    person_id: int | None = Field(
-        default=None, foreign_key="person.id", ondelete="CASCADE", index=True
-    )
+    government_id: int | None = Field(default=None, foreign_key="government.id", ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
     recognition_id: int | None = Field(
-        default=None, foreign_key="recognition.id", ondelete="CASCADE", index=True
+        default=None, foreign_key="recognition.id", ondelete="CASCADE"
     )
-    envoy_id: int | None = Field(
-        default=None, foreign_key="envoy.id", ondelete="CASCADE", index=True
-    )
-    sanction_id: int | None = Field(
-        default=None, foreign_key="sanction.id", ondelete="CASCADE", index=True
-    )
+    envoy_id: int | None = Field(default=None, foreign_key="envoy.id", ondelete="CASCADE")
+    sanction_id: int | None = Field(default=None, foreign_key="sanction.id", ondelete="CASCADE")
     cooperation_id: int | None = Field(
-        default=None, foreign_key="cooperation.id", ondelete="CASCADE", index=True
+        default=None, foreign_key="cooperation.id", ondelete="CASCADE"
     )
     position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     quote: str | None = Field(default=None, sa_type=Text)
@@ -671,6 +675,8 @@ class ChangeLog(SQLModel, table=True):
     """
 
     __tablename__ = "change_log"
+    # History is read per fact: (entity, natural key), newest first by id.
+    __table_args__ = (Index("ix_change_log_entity_natural_key", "entity", "natural_key"),)
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
     at: datetime = Field(
@@ -678,9 +684,9 @@ class ChangeLog(SQLModel, table=True):
     )
     actor: str | None = Field(default=None, max_length=200)
     origin: str | None = Field(default=None, max_length=40)
-    entity: str = Field(max_length=40, index=True)
+    entity: str = Field(max_length=40)
     row_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    natural_key: str | None = Field(default=None, max_length=200, index=True)
+    natural_key: str | None = Field(default=None, max_length=200)
     action: str = Field(max_length=10)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
