@@ -404,6 +404,8 @@ class Recognition(SQLModel, table=True):
             "subject_government_id",
             "episode",
             postgresql_nulls_not_distinct=True,
+            # Named by hand: the conventional name would pass 63 bytes and be truncated.
+            name="uq_recognition_pair_episode",
         ),
         ExcludeConstraint(
             (literal_column("recognizer_id"), "="),
@@ -602,6 +604,8 @@ class Cooperation(SQLModel, table=True):
             "area_id",
             "episode",
             postgresql_nulls_not_distinct=True,
+            # Named by hand: the conventional name would pass 63 bytes and be truncated.
+            name="uq_cooperation_pair_area_episode",
         ),
     )
 

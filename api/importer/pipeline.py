@@ -29,10 +29,14 @@ ProgressCallback = Callable[[int, str], None]
 # Rules only the database checks, across rows, in words a data maintainer knows.
 _RULES = {
     "ex_recognition_overlap": "two episodes of the same recognition overlap in time",
-    "uq_recognition_recognizer_id_subject_state_id_subject_government_id_episode": (
+    "uq_recognition_pair_episode": (
         "the same recognizer, subject and episode appear under two keys"
     ),
     "uq_cooperation_key": "two cooperations with different partners share a key",
+    "uq_cooperation_pair_area_episode": (
+        "the same party, partner, area and episode appear under two keys"
+    ),
+    "ex_government_period_overlap": "two periods in power of the same government overlap",
 }
 _PROGRESS_EVERY = 1000
 

@@ -78,3 +78,31 @@ async def test_skip_invalid_drops_exactly_the_refused_rows(
         strict_database, write_files(tmp_path, {"recognitions.csv": ROWS}), skip_invalid=True
     )
     assert counts(again, "recognitions") == (0, 0, 2, 2)
+
+
+async def test_a_row_clashing_with_a_hand_written_one_is_named_with_the_rule(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Someone wrote episode 1 at a psql prompt under a key of their own (1990-1991, so no
+    # overlap); an import of the same recognizer, subject and episode under the derived key
+    # cannot be merged into it.
+    (tmp_path / "base").mkdir()
+    assert (await run_import(database_url, write_files(tmp_path / "base", BASE))).ok
+    connection = await asyncpg.connect(to_asyncpg_dsn(database_url))
+    try:
+        await connection.execute(
+            "INSERT INTO recognition (key, recognizer_id, subject_state_id, subject_government_id,"
+            " from_date, from_precision, to_date, to_precision) SELECT 'hand-written', r.id,"
+            " g.state_id, g.id, '1990-01-01', 'year', '1991-01-01', 'year'"
+            " FROM state r, government g WHERE r.iso3 = 'RUS' AND g.key = 'AFG:islamic-emirate'"
+        )
+    finally:
+        await connection.close()
+
+    summary = await run_import(database_url, write_files(tmp_path, {"recognitions.csv": ROWS}))
+
+    messages = [str(error).replace(f"{tmp_path}/", "") for error in summary.errors]
+    assert len(messages) == 1
+    assert messages[0].startswith("recognitions.csv:2")
+    assert "the same recognizer, subject and episode appear under two keys" in messages[0]
+    assert not summary.committed
