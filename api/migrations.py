@@ -7,12 +7,20 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _project_root() -> Path:
+    # A source checkout (editable install) keeps alembic/ beside api/; an installed package
+    # (the Docker image) runs from the project folder that holds it.
+    for candidate in (Path(__file__).resolve().parent.parent, Path.cwd()):
+        if (candidate / "alembic.ini").is_file():
+            return candidate
+    raise RuntimeError("alembic.ini not found: run credence from the project folder")
 
 
 def alembic_config(url: str) -> Config:
-    config = Config(str(_PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(_PROJECT_ROOT / "alembic"))
+    root = _project_root()
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "alembic"))
     # `%` is ConfigParser's interpolation character; URLs may contain it.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["configure_logger"] = False
