@@ -278,7 +278,11 @@ async def paginate(
         return [counts.get(p, 0) for p in parents]
 
     slot = parent if parent is not None else ROOT
-    page = await loaders.loader(("page", key), load_pages).load(slot)
+    # The ordering belongs in the key: two aliases of one field that differ only in `orderBy`
+    # must not share a page. Counts do not depend on it.
+    page = await loaders.loader(("page", key, ordering.name, ordering.descending), load_pages).load(
+        slot
+    )
     count_loader = loaders.loader(("count", key), load_counts)
     return Connection(
         nodes=page.nodes,

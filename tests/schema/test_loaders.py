@@ -95,6 +95,40 @@ async def test_statements_do_not_grow_with_rows(engine: AsyncEngine) -> None:
     assert [len(p) for p in pages] == [4, 4]
 
 
+BOTH_ENDS = """
+query ($first: Int!) {
+  low: states(first: $first, orderBy: ISO3_ASC) {
+    nodes { iso3 recognitionsReceived(first: 5) { totalCount nodes { key recognizer { iso3 } } } }
+  }
+  high: states(first: $first, orderBy: ISO3_DESC) {
+    nodes { iso3 recognitionsReceived(first: 5) { totalCount nodes { key recognizer { iso3 } } } }
+  }
+}
+"""
+
+
+async def test_one_request_over_1_or_200_states_issues_the_same_statements(
+    engine: AsyncEngine,
+) -> None:
+    # A page holds at most 100 states, so one request reads all 200 from both ends.
+    await _two_hundred_states(engine)
+    await execute(engine, '{ state(iso3: "AAA") { iso3 } }')  # connect and warm up first
+
+    counted = {}
+    for first in (1, 100):
+        with counting_statements(engine) as statements:
+            data = await execute(engine, BOTH_ENDS, {"first": first})
+        seen = {n["iso3"] for alias in ("low", "high") for n in data[alias]["nodes"]}
+        assert len(seen) == 2 * first
+        assert all(
+            n["recognitionsReceived"]["totalCount"] == 2
+            for alias in ("low", "high")
+            for n in data[alias]["nodes"]
+        )
+        counted[first] = len(statements)
+    assert counted[1] == counted[100], counted
+
+
 async def test_siblings_load_concurrently_on_their_own_connections(
     world: AsyncEngine, world_url: str
 ) -> None:
