@@ -107,7 +107,7 @@ query ($first: Int!) {
 """
 
 
-async def test_one_request_over_1_or_200_states_issues_the_same_statements(
+async def test_one_request_over_1_or_200_states_issues_statements_bounded_by_its_shape(
     engine: AsyncEngine,
 ) -> None:
     # A page holds at most 100 states, so one request reads all 200 from both ends.
@@ -126,7 +126,10 @@ async def test_one_request_over_1_or_200_states_issues_the_same_statements(
             for n in data[alias]["nodes"]
         )
         counted[first] = len(statements)
-    assert counted[1] == counted[100], counted
+    # Per alias: its page, its recognitions page, their counts. Whether the two aliases' nested
+    # loads share a batch depends on which root page returns first, so the count lies between
+    # the shared (4) and separate (6) cases; it never depends on the number of rows.
+    assert all(4 <= n <= 6 for n in counted.values()), counted
 
 
 async def test_siblings_load_concurrently_on_their_own_connections(
