@@ -321,6 +321,36 @@ async def merge(connection: asyncpg.Connection, spec: EntitySpec, scope: str = "
     await connection.execute(f"DROP TABLE _kids, {_facts(spec)}")
 
 
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """How many new rows a merge of this entity brings to one table."""
+
+    table: str
+    key_column: str | None
+    rows: int
+
+
+async def incoming(connection: asyncpg.Connection, spec: EntitySpec) -> list[Incoming]:
+    """The new rows (keys not stored yet) the merge of `spec` brings to its table, and their
+    citations and periods: what decides whether indexes are worth rebuilding."""
+    stored = f"SELECT 1 FROM {spec.table} t WHERE t.{spec.key_column} = r.key"
+    new = f"{_mergeable('')} AND NOT EXISTS ({stored})"
+    counted = ["count(*)"]
+    if spec.cited:
+        counted.append("sum(cardinality(r.sources))")
+    if spec.periods:
+        counted.append("sum(cardinality(r.period_from_dates))")
+    row = await connection.fetchrow(f"SELECT {', '.join(counted)} FROM {_res(spec)} r WHERE {new}")
+    assert row is not None
+    numbers = [int(value or 0) for value in row]
+    tables = [Incoming(spec.table, spec.key_column, numbers.pop(0))]
+    if spec.cited:
+        tables.append(Incoming("citation", None, numbers.pop(0)))
+    if spec.periods:
+        tables.append(Incoming("government_period", None, numbers.pop(0)))
+    return tables
+
+
 async def number_rows(connection: asyncpg.Connection, spec: EntitySpec) -> int:
     """Number the mergeable rows 1..n in file order (column `ord`), to merge them by ranges."""
     res = _res(spec)

@@ -17,6 +17,7 @@ import asyncpg
 from api.database_url import to_asyncpg_dsn
 from api.importer import merge
 from api.importer.cells import Cells
+from api.importer.deferred_indexes import DeferredIndexes, worth_deferring
 from api.importer.entities import ENTITIES, EntitySpec
 from api.importer.errors import RowError
 from api.importer.readers import FileInput, Header, Input, file_input
@@ -39,6 +40,18 @@ _RULES = {
     "ex_government_period_overlap": "two periods in power of the same government overlap",
 }
 _PROGRESS_EVERY = 1000
+# The import session joins, sorts and indexes whole batches: give it room to do so in memory
+# (temp_buffers holds the staging tables; it must be set before the first one is made). JIT
+# compiles the big set-based statements for longer than they run.
+_SESSION_SETTINGS = {
+    "work_mem": "128MB",
+    "temp_buffers": "256MB",
+    "maintenance_work_mem": "512MB",
+    "jit": "off",
+}
+# A table whose rows change by at least this many (and a tenth of its size) is analyzed before
+# commit, so the first queries after a big import (an export, say) get good plans.
+_ANALYZE_MIN_ROWS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +75,10 @@ class ImportOptions:
     # Called every thousand rows read (with the file being read), and as each entity's merge
     # starts.
     progress: ProgressCallback | None = None
+    # Keep every table readable during the import. Without it, a batch at least as big as a
+    # table is loaded with that table's secondary indexes and constraints dropped and rebuilt
+    # afterwards (much faster), which locks the table until the import commits.
+    online: bool = False
 
 
 def default_actor() -> str:
@@ -103,7 +120,8 @@ async def import_inputs(
     lists for multi-valued fields). Same semantics and summary as `import_files`."""
     chosen = options or ImportOptions()
     connection = await asyncpg.connect(
-        to_asyncpg_dsn(database_url), server_settings={"application_name": "credence-import"}
+        to_asyncpg_dsn(database_url),
+        server_settings={"application_name": "credence-import", **_SESSION_SETTINGS},
     )
     try:
         return await _run(connection, inputs, chosen)
@@ -157,6 +175,8 @@ async def _run(
                     options.progress(batch.rows_read, f"merging {spec.name}")
                 await _merge_entity(connection, batch, spec)
         summary = batch.summary
+        if not options.dry_run and (options.skip_invalid or not summary.errors):
+            await _analyze_changed(connection, summary)
         summary.errors.sort(
             key=lambda e: (batch.labels.index(e.file) if e.file in batch.labels else 0, e.line)
         )
@@ -203,6 +223,28 @@ async def _stage(batch: _Batch, stager: Stager, file_no: int, source: Input) -> 
             batch.reject(spec.name, cells.errors)
             continue
         await stager.add(spec, (file_no, event.line, *staged))
+
+
+async def _analyze_changed(connection: asyncpg.Connection, summary: ImportSummary) -> None:
+    """Refresh the planner statistics of the tables this import changed a lot.
+
+    Autovacuum would get there within a minute or so; until then a query planned on an empty
+    table's statistics can take a nested loop over a million rows.
+    """
+    for name, counts in summary.entities.items():
+        changed = counts.inserted + counts.updated
+        if changed < _ANALYZE_MIN_ROWS:
+            continue
+        spec = ENTITIES[name]
+        tables = [spec.table]
+        tables += ["citation"] if spec.cited else []
+        tables += ["government_period"] if spec.periods else []
+        for table in tables:
+            estimate = await connection.fetchval(
+                "SELECT reltuples FROM pg_class WHERE oid = $1::regclass", table
+            )
+            if estimate is None or estimate < 0 or changed >= 0.1 * estimate:
+                await connection.execute(f"ANALYZE {table}")
 
 
 def _header_problems(header: Header, spec: EntitySpec, ignore_unknown: bool) -> list[RowError]:
@@ -316,7 +358,11 @@ async def _merge_or_bisect(connection: asyncpg.Connection, batch: _Batch, spec: 
     attempt = connection.transaction()
     await attempt.start()
     try:
+        deferred = await _defer_indexes(connection, batch, spec)
         await merge.merge(connection, spec)
+        # A constraint built again refuses like one checked row by row; the rollback below
+        # restores the indexes, and the rows are merged again with them in place.
+        await deferred.rebuild()
     except _ROW_PROBLEMS as refused:
         await attempt.rollback()
         # Areas may name a parent later in the file; merged by halves, the parent would be
@@ -343,6 +389,19 @@ async def _merge_or_bisect(connection: asyncpg.Connection, batch: _Batch, spec: 
                 entity=spec.name,
             )
         )
+
+
+async def _defer_indexes(
+    connection: asyncpg.Connection, batch: _Batch, spec: EntitySpec
+) -> DeferredIndexes:
+    """Drop the secondary indexes of the tables this merge fills mostly from scratch."""
+    deferred = DeferredIndexes(connection)
+    if batch.options.online:
+        return deferred
+    for target in await merge.incoming(connection, spec):
+        if await worth_deferring(connection, target.table, target.rows):
+            await deferred.drop(target.table, target.key_column)
+    return deferred
 
 
 # Errors that depend on the values of rows (SQLSTATE classes 22, 23 and trigger exceptions).
