@@ -696,6 +696,22 @@ class ChangeLog(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
 
 
+class ImportFingerprint(SQLModel, table=True):
+    """Batches of files an import wrote in full, with the change_log id current at the end of
+    it: the same files at the same id need no comparing again (see api.importer.fingerprint).
+    Bookkeeping, not a fact: not audited."""
+
+    __tablename__ = "import_fingerprint"
+
+    fingerprint: str = Field(primary_key=True, max_length=64)
+    change_log_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # Rows per entity the files hold.
+    entities: dict[str, int] = Field(sa_column=Column(JSONB, nullable=False))
+    recorded_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
+
+
 AUDITED_TABLES = (
     "state",
     "source",

@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 import asyncpg
 
 from api.database_url import to_asyncpg_dsn
-from api.importer import merge
+from api.importer import fingerprint, merge
 from api.importer.cells import Cells
 from api.importer.deferred_indexes import DeferredIndexes, worth_deferring
 from api.importer.entities import ENTITIES, EntitySpec
@@ -79,6 +79,9 @@ class ImportOptions:
     # table is loaded with that table's secondary indexes and constraints dropped and rebuilt
     # afterwards (much faster), which locks the table until the import commits.
     online: bool = False
+    # Compare every row even when the files are those of an earlier import and nothing has
+    # changed since (which otherwise returns at once, see api.importer.fingerprint).
+    recheck: bool = False
 
 
 def default_actor() -> str:
@@ -164,6 +167,17 @@ async def _run(
             options.actor or default_actor(),
             options.origin,
         )
+        await connection.execute(fingerprint.LOCK_SQL)
+        batch_print = await fingerprint.compute(
+            connection, inputs, ignore_unknown_columns=options.ignore_unknown_columns
+        )
+        if batch_print is not None and not options.recheck:
+            known = await fingerprint.recorded_summary(connection, batch_print)
+            if known is not None:
+                await transaction.rollback()
+                known.dry_run = options.dry_run
+                known.committed = not options.dry_run
+                return known
         stager = Stager(connection)
         for file_no, source in enumerate(inputs):
             await _stage(batch, stager, file_no, source)
@@ -183,6 +197,8 @@ async def _run(
         if options.dry_run or (summary.errors and not options.skip_invalid):
             await transaction.rollback()
         else:
+            if batch_print is not None and fingerprint.worth_recording(summary):
+                await fingerprint.record(connection, batch_print, summary)
             await transaction.commit()
             summary.committed = True
         return summary

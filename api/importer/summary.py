@@ -26,6 +26,9 @@ class ImportSummary:
     dry_run: bool = False
     # False when errors made the whole batch roll back (strict mode), or on a dry run.
     committed: bool = False
+    # The files are those of an earlier import and nothing has changed since: their rows were
+    # counted as unchanged without being read (see api.importer.fingerprint).
+    matched_fingerprint: bool = False
 
     @property
     def ok(self) -> bool:
@@ -41,6 +44,7 @@ class ImportSummary:
             "ok": self.ok,
             "dry_run": self.dry_run,
             "committed": self.committed,
+            "matched_fingerprint": self.matched_fingerprint,
             "entities": {
                 name: {
                     "inserted": s.inserted,
