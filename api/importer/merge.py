@@ -159,16 +159,18 @@ def _citations_sql(spec: EntitySpec) -> list[str]:
         "CROSS JOIN LATERAL unnest(c.sources, c.quotes) WITH ORDINALITY AS u(key, quote, ord) "
         "JOIN source s ON s.key = u.key"
     )
+    # The facts whose citations differ: the wanted and stored citations matched by (fact,
+    # position) in one hashed full join, where aggregating arrays per fact would sort both.
+    stored = (
+        f"SELECT {column} AS fact_id, source_id, position, quote FROM citation "
+        f"WHERE {column} IN (SELECT fact_id FROM {facts})"
+    )
     return [
-        f"INSERT INTO _kids SELECT '{spec.name}', 'citation', c.fact_id FROM {facts} c "
-        f"LEFT JOIN (SELECT fact_id, array_agg(source_id ORDER BY ord) AS ids, "
-        f"array_agg(quote ORDER BY ord) AS quotes FROM ({wanted}) w GROUP BY fact_id) d "
-        f"ON d.fact_id = c.fact_id "
-        f"LEFT JOIN (SELECT {column} AS fact_id, array_agg(source_id ORDER BY position) AS ids, "
-        f"array_agg(quote ORDER BY position) AS quotes FROM citation "
-        f"WHERE {column} IN (SELECT fact_id FROM {facts}) GROUP BY {column}) e "
-        f"ON e.fact_id = c.fact_id "
-        f"WHERE (d.ids, d.quotes) IS DISTINCT FROM (e.ids, e.quotes)",
+        f"INSERT INTO _kids SELECT DISTINCT '{spec.name}', 'citation', "
+        f"COALESCE(w.fact_id, e.fact_id) FROM ({wanted}) w FULL JOIN ({stored}) e "
+        "ON e.fact_id = w.fact_id AND e.position = w.ord - 1 "
+        "WHERE w.fact_id IS NULL OR e.fact_id IS NULL "
+        "OR (w.source_id, w.quote) IS DISTINCT FROM (e.source_id, e.quote)",
         f"DELETE FROM citation WHERE {column} IN "
         f"(SELECT fact_id FROM _kids "
         f"WHERE entity = '{spec.name}' AND kind = 'citation')",
