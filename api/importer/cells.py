@@ -5,7 +5,6 @@ CSV cells arrive as strings (multi-valued cells `;`-separated); JSON values arri
 are accepted or rejected alike. Nothing here touches the database.
 """
 
-import functools
 import json
 import re
 from collections.abc import Mapping
@@ -15,12 +14,48 @@ from typing import Any
 from api.importer.errors import RowError
 from api.importer.fuzzy_dates import FuzzyDate, FuzzyDateError, parse_fuzzy
 
-ISO3 = re.compile(r"[A-Z]{3}")
-GOVERNMENT_KEY = re.compile(r"[A-Z]{3}:[a-z0-9]+(?:-[a-z0-9]+)*")
-PERSON_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-AREA_CODE = re.compile(r"[a-z][a-z0-9_]*")
-
 _STATE_OR_GOVERNMENT_HINT = "is neither a state (ISO3) nor a government (ISO3:slug)"
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+# Episode numbers as they are usually written, looked up rather than matched and parsed.
+_SMALL_NUMBERS = {str(number): number for number in range(1000)}
+# Past this many texts a pattern stops remembering more (memory stays flat whatever the file).
+_MAX_ACCEPTED = 4096
+Citations = tuple[tuple[str, ...], tuple[str | None, ...]]
+NO_CITATIONS: Citations = ((), ())
+# CSV citation cells already split and found valid (bounded like the patterns' memory).
+_CITED: dict[str, Citations] = {}
+
+
+class TextPattern:
+    """The form a text must have: a regular expression, the words naming it in errors and a
+    length limit. It remembers the texts it accepted, since codes and keys repeat row after row
+    and a set lookup costs a fraction of a regex match."""
+
+    __slots__ = ("accepted", "max_length", "regex", "what")
+
+    def __init__(self, regex: str, what: str, *, max_length: int) -> None:
+        self.regex = re.compile(regex)
+        self.what = what
+        self.max_length = max_length
+        self.accepted: set[str] = set()
+
+    def remember(self, text: str) -> None:
+        if len(self.accepted) < _MAX_ACCEPTED:
+            self.accepted.add(text)
+
+
+STATE_CODE = TextPattern(
+    r"[A-Z]{3}", "a state code (three capital letters, ISO 3166 alpha-3)", max_length=3
+)
+GOVERNMENT_KEY = TextPattern(
+    r"[A-Z]{3}:[a-z0-9]+(?:-[a-z0-9]+)*", "a government key (ISO3:lowercase-slug)", max_length=120
+)
+PERSON_KEY = TextPattern(
+    r"[a-z0-9]+(?:-[a-z0-9]+)*", "a person key (lowercase-words-with-hyphens)", max_length=120
+)
+AREA_CODE = TextPattern(
+    r"[a-z][a-z0-9_]*", "an area code (lowercase_with_underscores)", max_length=60
+)
 
 
 class Cells:
@@ -64,19 +99,17 @@ class Cells:
             return None
         return text
 
-    def matching(
-        self,
-        column: str,
-        pattern: re.Pattern[str],
-        what: str,
-        *,
-        required: bool = False,
-        max_length: int = 300,
-    ) -> str | None:
-        text = self.text(column, required=required, max_length=max_length)
-        if text is not None and pattern.fullmatch(text) is None:
-            self.error(column, text, f"is not {what}")
-            return None
+    def matching(self, column: str, pattern: TextPattern, *, required: bool = False) -> str | None:
+        value = self.fields.get(column)
+        # The common case first: a text this pattern accepted before (all checks pass again).
+        if value.__class__ is str and value in pattern.accepted:
+            return value  # type: ignore[no-any-return]
+        text = self.text(column, required=required, max_length=pattern.max_length)
+        if text is not None:
+            if pattern.regex.fullmatch(text) is None:
+                self.error(column, text, f"is not {pattern.what}")
+                return None
+            pattern.remember(text)
         return text
 
     def key(self, column: str, *, max_length: int) -> str | None:
@@ -89,12 +122,16 @@ class Cells:
 
     def integer(self, column: str, *, default: int, minimum: int = 1) -> int | None:
         value = self.fields.get(column)
+        if value.__class__ is str:  # the common case first: "1", "2"...
+            small = _SMALL_NUMBERS.get(value)
+            if small is not None and small >= minimum:
+                return small
         if value is None or value == "":
             return default
         number: int | None = None
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
-        elif isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
+        elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
             number = int(value)
         if number is None or number < minimum:
             self.error(column, value, f"is not a whole number >= {minimum}")
@@ -109,16 +146,35 @@ class Cells:
         default: str | None = None,
         required: bool = False,
     ) -> str | None:
+        value = self.fields.get(column)
+        members = _MEMBERS[values]
+        # The common cases first: a member's value, or an empty cell that takes the default.
+        if value.__class__ is str and value in members:
+            return value  # type: ignore[no-any-return]
+        if (value is None or value == "") and (default is not None or not required):
+            return default
         text = self.text(column, required=required and default is None, max_length=100)
         if text is None:
             return default
-        if text not in _members(values):
+        if text not in members:
             allowed = ", ".join(v.value for v in values)
             self.error(column, text, f"is not one of: {allowed}")
             return None
         return text
 
     def fuzzy(self, column: str, *, required: bool = False) -> FuzzyDate | None:
+        value = self.fields.get(column)
+        if value.__class__ is str:
+            if not value:
+                if not required:
+                    return None
+            else:
+                # A text that is a date passes the text checks too (it is short, with no NUL);
+                # anything else takes the careful path below, which says what is wrong.
+                try:
+                    return parse_fuzzy(value)
+                except FuzzyDateError:
+                    pass
         text = self.text(column, required=required, max_length=10_000)
         if text is None:
             return None
@@ -131,33 +187,31 @@ class Cells:
     # --- references ------------------------------------------------------------------------
 
     def state(self, column: str, *, required: bool = False) -> str | None:
-        return self.matching(
-            column,
-            ISO3,
-            "a state code (three capital letters, ISO 3166 alpha-3)",
-            required=required,
-            max_length=3,
-        )
+        return self.matching(column, STATE_CODE, required=required)
 
     def person(self, column: str, *, required: bool = False) -> str | None:
-        return self.matching(
-            column,
-            PERSON_KEY,
-            "a person key (lowercase-words-with-hyphens)",
-            required=required,
-            max_length=120,
-        )
+        return self.matching(column, PERSON_KEY, required=required)
 
     def state_or_government(
         self, column: str, *, required: bool = False
     ) -> tuple[str | None, str | None]:
         """(state code, government key or None); the state of a government is its key prefix."""
+        value = self.fields.get(column)
+        if value.__class__ is str:
+            # Texts already accepted as a state code or a government key (120 characters at
+            # most, the limit here too).
+            if value in STATE_CODE.accepted:
+                return value, None
+            if value in GOVERNMENT_KEY.accepted:
+                return value[:3], value
         text = self.text(column, required=required, max_length=120)
         if text is None:
             return None, None
-        if ISO3.fullmatch(text):
+        if STATE_CODE.regex.fullmatch(text):
+            STATE_CODE.remember(text)
             return text, None
-        if GOVERNMENT_KEY.fullmatch(text):
+        if GOVERNMENT_KEY.regex.fullmatch(text):
+            GOVERNMENT_KEY.remember(text)
             return text[:3], text
         self.error(column, text, _STATE_OR_GOVERNMENT_HINT)
         return None, None
@@ -192,8 +246,9 @@ class Cells:
         items = self.items(column, max_length=100)
         if items is None:
             return None
+        members = _MEMBERS[values]
         for item in items:
-            if item not in _members(values):
+            if item not in members:
                 allowed = ", ".join(v.value for v in values)
                 self.error(column, item, f"is not one of: {allowed}")
                 return None
@@ -202,11 +257,26 @@ class Cells:
             return None
         return items
 
-    def citations(self, column: str = "sources") -> tuple[list[str], list[str | None]] | None:
-        """Source keys and their quotes, in file order (the order is kept on export)."""
+    def citations(self, column: str = "sources") -> Citations | None:
+        """Source keys and their quotes, in file order (the order is kept on export).
+
+        Tuples, not lists: staged rows wait in memory for COPY, and the garbage collector stops
+        tracking tuples of strings, but walks every list again at each collection.
+        """
         value = self.fields.get(column)
         if value is None or value == "":
-            return [], []
+            return NO_CITATIONS
+        # The common cases first, which every check below would let through: a CSV cell or a
+        # JSON array of distinct, plain source keys.
+        if value.__class__ is str:
+            cited = _plain_cell(value)
+            if cited is not None:
+                return cited
+        elif value.__class__ is list and _plain_keys(value):
+            return tuple(value), (None,) * len(value)
+        return self._checked_citations(column, value)
+
+    def _checked_citations(self, column: str, value: Any) -> Citations | None:
         keys: list[str] = []
         quotes: list[str | None] = []
         if isinstance(value, str):
@@ -247,12 +317,49 @@ class Cells:
                 self.error(column, key, "is cited twice")
                 return None
             seen.add(key)
-        return keys, quotes
+        return tuple(keys), tuple(quotes)
 
 
-@functools.cache
-def _members(values: type[StrEnum]) -> frozenset[str]:
-    return frozenset(member.value for member in values)
+class _Members(dict[type[StrEnum], frozenset[str]]):
+    """The values of each enumeration, computed on first use (a plain dict lookup after)."""
+
+    def __missing__(self, values: type[StrEnum]) -> frozenset[str]:
+        members = self[values] = frozenset(member.value for member in values)
+        return members
+
+
+_MEMBERS = _Members()
+
+
+def _plain_cell(text: str) -> Citations | None:
+    """A CSV citation cell of distinct keys (none too long, no NUL) split; None for any other.
+
+    Remembered: the same few sources are cited row after row."""
+    cited = _CITED.get(text)
+    if cited is None and "\x00" not in text:
+        keys = tuple(filter(None, map(str.strip, text.split(";"))))
+        # No key is too long if the whole cell is not.
+        if len(set(keys)) == len(keys) and (
+            len(text) <= 100 or max(map(len, keys), default=0) <= 100
+        ):
+            cited = keys, (None,) * len(keys)
+            if len(_CITED) < _MAX_ACCEPTED:
+                _CITED[text] = cited
+    return cited
+
+
+def _plain_keys(items: list[Any]) -> bool:
+    """Whether every item is a distinct, usable source key (text: not empty, NUL or too long)."""
+    try:
+        joined = "".join(items)  # fails unless every item is text
+    except TypeError:
+        return False
+    return (
+        "\x00" not in joined
+        and "" not in items
+        and len(set(items)) == len(items)
+        and max(map(len, items), default=0) <= 100
+    )
 
 
 def _json_text(value: Any) -> str:

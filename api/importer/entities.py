@@ -6,12 +6,11 @@ when the record has errors (collected on the `Cells`). The SQL side is declared,
 entity: `refs` become LEFT JOINs of the staging table, `assign` the columns of the merge.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from api.importer.cells import AREA_CODE, GOVERNMENT_KEY, PERSON_KEY, Cells
+from api.importer.cells import AREA_CODE, GOVERNMENT_KEY, PERSON_KEY, Cells, TextPattern
 from api.importer.fuzzy_dates import FuzzyDate, FuzzyDateError, Period, parse_periods
 from api.models import (
     Confidence,
@@ -83,8 +82,12 @@ _STATE_KIND_DEFAULT = StateKind.CURRENT.value
 _TYPE_DEFAULT = RecognitionType.UNSPECIFIED.value
 _MODE_DEFAULT = RecognitionMode.UNSPECIFIED.value
 _STANCE_DEFAULT = CooperationStance.PROSPECT_CITED.value
-_ISO2 = re.compile(r"[A-Z]{2}")
-_NUMERIC = re.compile(r"[0-9]{3}")
+_ISO2 = TextPattern(r"[A-Z]{2}", "an ISO alpha-2 code (two capital letters)", max_length=2)
+_NUMERIC = TextPattern(r"[0-9]{3}", "an ISO numeric code (three digits)", max_length=3)
+# Sanctions word the government key differently from the governments file.
+_TARGET_GOVERNMENT = TextPattern(
+    GOVERNMENT_KEY.regex.pattern, "a government key (ISO3:slug)", max_length=120
+)
 _CITED = (("sources", "text[]"), ("quotes", "text[]"))
 
 
@@ -100,13 +103,11 @@ def _end_not_before(
 
 
 def _check_derived_key(cells: Cells, derived: str) -> None:
+    if cells.fields.get("key") is None:
+        return  # the usual case: no key given (text() would find nothing to check either)
     given = cells.text("key", max_length=200)
     if given is not None and given != derived:
         cells.error("key", given, f"does not match the key derived from the row ({derived})")
-
-
-def _result(cells: Cells, *values: Any) -> tuple[Any, ...] | None:
-    return None if cells.errors else values
 
 
 # --- states --------------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def _result(cells: Cells, *values: Any) -> tuple[Any, ...] | None:
 
 def _validate_state(c: Cells) -> tuple[Any, ...] | None:
     iso3 = c.state("iso3", required=True)
-    iso2 = c.matching("iso2", _ISO2, "an ISO alpha-2 code (two capital letters)", max_length=2)
+    iso2 = c.matching("iso2", _ISO2)
     raw_numeric = c.fields.get("numeric")
     if (
         isinstance(raw_numeric, int)
@@ -123,13 +124,13 @@ def _validate_state(c: Cells) -> tuple[Any, ...] | None:
     ):
         numeric: str | None = f"{raw_numeric:03d}"
     else:
-        numeric = c.matching(
-            "numeric", _NUMERIC, "an ISO numeric code (three digits)", max_length=3
-        )
+        numeric = c.matching("numeric", _NUMERIC)
     name = c.text("name", required=True, max_length=200)
     official = c.text("official_name", max_length=300)
     kind = c.enum("kind", StateKind, default=_STATE_KIND_DEFAULT)
-    return _result(c, iso3, iso2, numeric, name, official, kind)
+    if c.errors:
+        return None
+    return (iso3, iso2, numeric, name, official, kind)
 
 
 STATES = EntitySpec(
@@ -162,9 +163,9 @@ def _validate_source(c: Cells) -> tuple[Any, ...] | None:
     language = c.text("language", max_length=20)
     kind = c.enum("kind", SourceKind)
     reliability = c.enum("reliability", Confidence)
-    return _result(
-        c, key, title, url, publisher, *_fuzzy_values(published), language, kind, reliability
-    )
+    if c.errors:
+        return None
+    return (key, title, url, publisher, *_fuzzy_values(published), language, kind, reliability)
 
 
 SOURCES = EntitySpec(
@@ -203,16 +204,14 @@ SOURCES = EntitySpec(
 
 
 def _validate_area(c: Cells) -> tuple[Any, ...] | None:
-    code = c.matching(
-        "code", AREA_CODE, "an area code (lowercase_with_underscores)", required=True, max_length=60
-    )
+    code = c.matching("code", AREA_CODE, required=True)
     label = c.text("label", required=True, max_length=200)
-    parent = c.matching(
-        "parent", AREA_CODE, "an area code (lowercase_with_underscores)", max_length=60
-    )
+    parent = c.matching("parent", AREA_CODE)
     if parent is not None and parent == code:
         c.error("parent", parent, "is the area itself")
-    return _result(c, code, label, parent)
+    if c.errors:
+        return None
+    return (code, label, parent)
 
 
 COOPERATION_AREAS = EntitySpec(
@@ -237,18 +236,14 @@ COOPERATION_AREAS = EntitySpec(
 
 
 def _validate_person(c: Cells) -> tuple[Any, ...] | None:
-    key = c.matching(
-        "key",
-        PERSON_KEY,
-        "a person key (lowercase-words-with-hyphens)",
-        required=True,
-        max_length=120,
-    )
+    key = c.matching("key", PERSON_KEY, required=True)
     name = c.text("name", required=True, max_length=300)
     aliases = c.items("aliases", max_length=300)
     nationality = c.state("nationality")
     cited = c.citations()
-    return _result(c, key, name, aliases, nationality, *(cited or ((), ())))
+    if c.errors:
+        return None
+    return (key, name, aliases, nationality, *(cited or ((), ())))
 
 
 PERSONS = EntitySpec(
@@ -273,13 +268,7 @@ PERSONS = EntitySpec(
 
 
 def _validate_government(c: Cells) -> tuple[Any, ...] | None:
-    key = c.matching(
-        "key",
-        GOVERNMENT_KEY,
-        "a government key (ISO3:lowercase-slug)",
-        required=True,
-        max_length=120,
-    )
+    key = c.matching("key", GOVERNMENT_KEY, required=True)
     state = c.state("state", required=True)
     if key is not None and state is not None and key[:3] != state:
         c.error("state", state, f"is not the state the key {key} starts with")
@@ -302,8 +291,9 @@ def _validate_government(c: Cells) -> tuple[Any, ...] | None:
     cited = c.citations()
     starts = [_fuzzy_values(p.start) for p in periods]
     ends = [_fuzzy_values(p.end) for p in periods]
-    return _result(
-        c,
+    if c.errors:
+        return None
+    return (
         key,
         state,
         name,
@@ -372,8 +362,9 @@ def _validate_recognition(c: Cells) -> tuple[Any, ...] | None:
     if recognizer and subject_state and episode:
         key = f"{recognizer}>{subject_government or subject_state}#{episode}"
         _check_derived_key(c, key)
-    return _result(
-        c,
+    if c.errors:
+        return None
+    return (
         key,
         recognizer,
         None if subject_government else subject_state,
@@ -490,8 +481,9 @@ def _validate_envoy(c: Cells) -> tuple[Any, ...] | None:
     if person and sender_state and receiver and episode:
         key = f"{person}@{sender_state}>{receiver}#{episode}"
         _check_derived_key(c, key)
-    return _result(
-        c,
+    if c.errors:
+        return None
+    return (
         key,
         person,
         None if sender_government else sender_state,
@@ -613,9 +605,7 @@ def _validate_sanction(c: Cells) -> tuple[Any, ...] | None:
     if target_kind == TargetKind.STATE:
         state = c.state("target", required=True)
     elif target_kind == TargetKind.GOVERNMENT:
-        government = c.matching(
-            "target", GOVERNMENT_KEY, "a government key (ISO3:slug)", required=True, max_length=120
-        )
+        government = c.matching("target", _TARGET_GOVERNMENT, required=True)
     elif target_kind == TargetKind.PERSON:
         person = c.person("target", required=True)
     elif target_kind == TargetKind.ORGANIZATION:
@@ -626,8 +616,9 @@ def _validate_sanction(c: Cells) -> tuple[Any, ...] | None:
     status = c.enum("status", SanctionStatus)
     notes = c.text("notes", max_length=100_000)
     cited = c.citations()
-    return _result(
-        c,
+    if c.errors:
+        return None
+    return (
         key,
         authority,
         program,
@@ -720,9 +711,7 @@ def _validate_cooperation(c: Cells) -> tuple[Any, ...] | None:
     partner_state, partner_government = c.state_or_government("partner", required=True)
     if party is not None and party == partner_state:
         c.error("partner", c.fields.get("partner"), "is the party itself")
-    area = c.matching(
-        "area", AREA_CODE, "an area code (lowercase_with_underscores)", required=True, max_length=60
-    )
+    area = c.matching("area", AREA_CODE, required=True)
     episode = c.integer("episode", default=1)
     stance = c.enum("stance", CooperationStance, default=_STANCE_DEFAULT)
     stated = c.fuzzy("date")
@@ -732,8 +721,9 @@ def _validate_cooperation(c: Cells) -> tuple[Any, ...] | None:
     if party and partner_state and area and episode:
         key = f"{party}-{partner_state}:{area}#{episode}"
         _check_derived_key(c, key)
-    return _result(
-        c,
+    if c.errors:
+        return None
+    return (
         key,
         party,
         None if partner_government else partner_state,

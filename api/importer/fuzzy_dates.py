@@ -4,11 +4,12 @@ Pure functions: the validator uses them per row and the exporter writes with the
 read back is always the value written.
 """
 
+import calendar
 import functools
 import itertools
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 
 from api.models import Precision
 
@@ -24,18 +25,25 @@ class FuzzyDateError(ValueError):
 class FuzzyDate:
     earliest: date
     precision: Precision
+    # The last day the value may mean. Computed once: parsed dates are cached and compared row
+    # after row, and a property would rebuild the date every time.
+    latest: date = field(init=False, repr=False, compare=False)
 
-    @property
-    def latest(self) -> date:
-        if self.precision is Precision.YEAR:
-            return date(self.earliest.year, 12, 31)
-        if self.precision is Precision.MONTH:
-            following = self.earliest.replace(day=28) + timedelta(days=4)
-            return following - timedelta(days=following.day)
-        return self.earliest
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "latest", _last_day(self.earliest, self.precision))
 
     def __str__(self) -> str:
         return format_fuzzy(self.earliest, self.precision)
+
+
+def _last_day(earliest: date, precision: Precision) -> date:
+    if precision is Precision.YEAR:
+        return date(earliest.year, 12, 31)
+    if precision is Precision.MONTH:
+        # monthrange rather than "the 1st of next month minus a day": that overflows in 9999-12.
+        days = calendar.monthrange(earliest.year, earliest.month)[1]
+        return date(earliest.year, earliest.month, days)
+    return earliest
 
 
 # Real files repeat the same dates over and over; a bounded cache keeps memory flat.

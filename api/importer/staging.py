@@ -30,9 +30,11 @@ class Stager:
         return set(self._specs)
 
     async def add(self, spec: EntitySpec, row: tuple[Any, ...]) -> None:
-        if spec.name not in self._specs:
+        # Called for every row: one lookup in the common case (the table exists already).
+        buffer = self._buffers.get(spec.name)
+        if buffer is None:
             await self._create(spec)
-        buffer = self._buffers[spec.name]
+            buffer = self._buffers[spec.name]
         buffer.append(row)
         if len(buffer) >= BATCH_ROWS:
             await self._flush(spec)
