@@ -1,4 +1,9 @@
-"""The `credence` command line: one Typer app, one module per group of subcommands."""
+"""The `credence` command line: one Typer app, one module per group of subcommands.
+
+The subcommand modules import only Typer at load time and the rest inside each command, so that
+`credence --help` or `credence import` loads only what that command uses (no Alembic, web or
+GraphQL layer for an import).
+"""
 
 import typer
 

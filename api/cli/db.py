@@ -1,11 +1,8 @@
 import asyncio
 
 import typer
-from sqlalchemy import text
 
-from api import migrations
 from api.cli.common import database_url_for_cli
-from api.database import create_engine
 
 app = typer.Typer(help="Migrate the database schema (Alembic).", no_args_is_help=True)
 
@@ -13,6 +10,8 @@ app = typer.Typer(help="Migrate the database schema (Alembic).", no_args_is_help
 @app.command()
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Migrate the database up to REVISION (default: the latest)."""
+    from api import migrations
+
     migrations.upgrade(database_url_for_cli(), revision)
     typer.echo(f"database at {revision}")
 
@@ -22,6 +21,8 @@ def downgrade(
     revision: str = typer.Argument(..., help="Target revision, or `base` for empty."),
 ) -> None:
     """Migrate the database down to REVISION."""
+    from api import migrations
+
     migrations.downgrade(database_url_for_cli(), revision)
     typer.echo(f"database at {revision}")
 
@@ -29,6 +30,10 @@ def downgrade(
 @app.command()
 def current() -> None:
     """Print the database's revision and the latest one."""
+    from sqlalchemy import text
+
+    from api import migrations
+    from api.database import create_engine
 
     async def _current(url: str) -> str | None:
         engine = create_engine(url, application_name="credence-cli", pool_size=1)

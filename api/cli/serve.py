@@ -4,10 +4,7 @@ from typing import Annotated
 
 import typer
 
-from api import migrations
 from api.cli.common import database_url_for_cli
-from api.runtime import tune_garbage_collector
-from api.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +26,11 @@ def serve(
     """Migrate the database, load the seed into an empty one, and serve GraphQL on /graphql."""
     import uvicorn
 
+    from api import migrations
     from api.app import create_app
+    from api.runtime import tune_garbage_collector
     from api.seed import seed_if_empty
+    from api.settings import get_settings
 
     settings = get_settings()
     logging.basicConfig(

@@ -48,6 +48,8 @@ def test_help_lists_the_options(command: str) -> None:
             "--ignore-unknown-columns",
             "--quiet",
             "--json",
+            "--online",
+            "--recheck",
         ],
         "export": ["DIR", "--format", "--entity"],
         "seed": ["--dry-run", "--json"],
@@ -64,6 +66,24 @@ async def test_a_good_import_exits_0_with_a_summary(database_url: str, tmp_path:
     assert result.returncode == 0, result.stderr
     assert "recognitions" in result.stdout and "inserted" in result.stdout
     assert await count(database_url, "recognition") == 2
+
+
+async def test_the_same_files_again_say_they_were_not_compared_unless_rechecked(
+    database_url: str, tmp_path: Path
+) -> None:
+    paths = [
+        str(path) for path in write_files(tmp_path, {**BASE, "recognitions.csv": RECOGNITIONS})
+    ]
+    assert credence(database_url, "import", *paths).returncode == 0
+
+    again = credence(database_url, "import", *paths)
+    rechecked = credence(database_url, "import", "--recheck", "--json", *paths)
+
+    assert again.returncode == 0 and "nothing has changed since" in again.stdout
+    assert rechecked.returncode == 0
+    summary = json.loads(rechecked.stdout)
+    assert summary["matched_fingerprint"] is False
+    assert summary["entities"]["recognitions"]["unchanged"] == 2
 
 
 async def test_rejected_rows_exit_1_and_are_reported_as_json(
