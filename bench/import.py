@@ -260,7 +260,8 @@ async def measure_schema_floor(url: str, data: Dataset) -> float:
     """Seconds to COPY the same resolved rows into the real `recognition` and `citation` tables
     (their indexes, constraints and audit triggers), rolled back afterwards.
 
-    This is the least any importer pays for this schema; `url` must hold the states,
+    What loading row by row into this schema costs (an import that defers its indexes can
+    beat it); `url` must hold the states,
     governments and sources with the ids the generator gave them (a fresh import does).
     """
     connection = await asyncpg.connect(to_asyncpg_dsn(url))
@@ -380,7 +381,7 @@ def main() -> None:
         )
         floor = asyncio.run(measure_floor(url, data))
         floor_rows = len(data.floor_recognitions)
-        # The schema floor runs in a database of its own holding the reference rows, so that
+        # The COPY with indexes runs in a database of its own holding the reference rows, so that
         # the import below still starts from an empty database.
         asyncio.run(_admin(server, f'CREATE DATABASE "{name}_schema"'))
         try:
