@@ -5,9 +5,11 @@ the rebuilt data must still name the rows on their lines, `online` must leave th
 alone, and a big import leaves fresh planner statistics behind.
 """
 
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from api.importer import deferred_indexes
 from tests.api.test_import import BASE, count, fetch, run_import, write_files
@@ -81,6 +83,29 @@ async def test_online_keeps_the_indexes_in_place(database_url: str, tmp_path: Pa
 
     assert summary.committed and summary.entities["recognitions"].inserted == 1000
     assert await structures(database_url) == before
+
+
+@pytest.mark.usefixtures("small_bulk_threshold")
+async def test_an_import_role_that_does_not_own_the_tables_loads_row_by_row(
+    database_url: str, tmp_path: Path
+) -> None:
+    role = f"credence_t_writer_{uuid.uuid4().hex[:8]}"
+    await fetch(database_url, f'CREATE ROLE "{role}" LOGIN')
+    try:
+        # The usual application role: every right on the rows, owner of nothing.
+        await fetch(database_url, f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"')
+        await fetch(database_url, f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
+        writer_url = make_url(database_url).set(username=role).render_as_string()
+        before = await structures(database_url)
+
+        summary = await run_import(writer_url, write_batch(tmp_path, 1000))
+
+        assert summary.ok and summary.committed
+        assert summary.entities["recognitions"].inserted == 1000
+        assert await structures(database_url) == before
+    finally:
+        await fetch(database_url, f'DROP OWNED BY "{role}"')
+        await fetch(database_url, f'DROP ROLE "{role}"')
 
 
 @pytest.mark.usefixtures("small_bulk_threshold")
