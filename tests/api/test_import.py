@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 
 from api.database_url import to_asyncpg_dsn
 from api.importer import ImportOptions, ImportSummary, import_files
@@ -70,16 +71,19 @@ def counts(summary: ImportSummary, entity: str) -> tuple[int, int, int, int]:
     return s.inserted, s.updated, s.unchanged, s.rejected
 
 
+# The second run either compares every row (recheck) or matches the first run's fingerprint.
+@pytest.mark.parametrize("recheck", [True, False], ids=["rows compared", "fingerprint"])
 async def test_a_batch_inserts_then_a_second_run_changes_nothing(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, recheck: bool
 ) -> None:
     paths = write_files(tmp_path, {**BASE, "recognitions.csv": RECOGNITIONS})
 
     first = await run_import(database_url, paths)
     log_after_first = await count(database_url, "change_log")
-    second = await run_import(database_url, paths)
+    second = await run_import(database_url, paths, recheck=recheck)
 
     assert first.ok and first.committed
+    assert second.matched_fingerprint is not recheck
     assert counts(first, "states") == (5, 0, 0, 0)
     assert counts(first, "recognitions") == (2, 0, 0, 0)
     assert all(s.inserted == s.updated == 0 for s in second.entities.values())
