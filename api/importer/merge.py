@@ -332,18 +332,27 @@ class Incoming:
     rows: int
 
 
-async def incoming(connection: asyncpg.Connection, spec: EntitySpec) -> list[Incoming]:
+async def incoming(
+    connection: asyncpg.Connection, spec: EntitySpec, *, at_least: int
+) -> list[Incoming]:
     """The new rows (keys not stored yet) the merge of `spec` brings to its table, and their
-    citations and periods: what decides whether indexes are worth rebuilding."""
-    stored = f"SELECT 1 FROM {spec.table} t WHERE t.{spec.key_column} = r.key"
-    new = f"{_mergeable('')} AND NOT EXISTS ({stored})"
+    citations and periods: what decides whether indexes are worth rebuilding.
+
+    Counts below `at_least` never matter, so the rows are counted all together first (cheap)
+    and checked against the stored keys only if some count can reach it.
+    """
     counted = ["count(*)"]
     if spec.cited:
         counted.append("sum(cardinality(r.sources))")
     if spec.periods:
         counted.append("sum(cardinality(r.period_from_dates))")
-    row = await connection.fetchrow(f"SELECT {', '.join(counted)} FROM {_res(spec)} r WHERE {new}")
+    select = f"SELECT {', '.join(counted)} FROM {_res(spec)} r WHERE {_mergeable('')}"
+    row = await connection.fetchrow(select)
     assert row is not None
+    if max(int(value or 0) for value in row) >= at_least:
+        stored = f"SELECT 1 FROM {spec.table} t WHERE t.{spec.key_column} = r.key"
+        row = await connection.fetchrow(f"{select} AND NOT EXISTS ({stored})")
+        assert row is not None
     numbers = [int(value or 0) for value in row]
     tables = [Incoming(spec.table, spec.key_column, numbers.pop(0))]
     if spec.cited:

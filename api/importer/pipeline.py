@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 import asyncpg
 
 from api.database_url import to_asyncpg_dsn
-from api.importer import fingerprint, merge
+from api.importer import deferred_indexes, fingerprint, merge
 from api.importer.cells import Cells
 from api.importer.deferred_indexes import DeferredIndexes, worth_deferring
 from api.importer.entities import ENTITIES, EntitySpec
@@ -414,7 +414,7 @@ async def _defer_indexes(
     deferred = DeferredIndexes(connection)
     if batch.options.online:
         return deferred
-    for target in await merge.incoming(connection, spec):
+    for target in await merge.incoming(connection, spec, at_least=deferred_indexes.MIN_ROWS):
         if await worth_deferring(connection, target.table, target.rows):
             await deferred.drop(target.table, target.key_column)
     return deferred
