@@ -23,6 +23,8 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
+from schema.database_faults import DatabaseFaults
+
 logger = logging.getLogger(__name__)
 
 # Depth stops nesting, aliases stop one field being asked many times, tokens bound the parser's
@@ -163,4 +165,7 @@ def schema_extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExten
         LimitRules,
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         ErrorCodes,
+        # After ErrorCodes in this list, so its result hook runs first (hooks unwind in reverse):
+        # a database fault is coded before ErrorCodes would mask it as an internal error.
+        DatabaseFaults,
     ]
