@@ -20,6 +20,7 @@ from api.runtime import tune_garbage_collector
 from api.settings import Settings
 from schema.export import SDL_PATH, export_sdl
 from schema.http import GraphQLView, RequestIdMiddleware, graphiql_assets, metrics_route
+from schema.http_guard import RequestLimits
 from schema.root import schema
 
 logger = logging.getLogger(__name__)
@@ -35,9 +36,9 @@ class _Database:
     `credence serve` passes none, and uvicorn runs the lifespan.
     """
 
-    def __init__(self, *, url: str, pool_size: int, engine: AsyncEngine | None) -> None:
+    def __init__(self, *, url: str, settings: Settings, engine: AsyncEngine | None) -> None:
         self._url = url
-        self._pool_size = pool_size
+        self._settings = settings
         self._engine = engine
         self._owned = engine is None
 
@@ -57,7 +58,14 @@ class _Database:
             yield
             return
         # Created inside the server's event loop: asyncpg connections belong to one loop.
-        self._engine = create_engine(self._url, pool_size=self._pool_size)
+        settings = self._settings
+        self._engine = create_engine(
+            self._url,
+            pool_size=settings.pool_size,
+            statement_timeout=settings.statement_timeout,
+            connect_timeout=settings.connect_timeout,
+            pool_timeout=settings.pool_timeout,
+        )
         try:
             yield
         finally:
@@ -68,7 +76,7 @@ class _Database:
 def create_app(
     settings: Settings, *, database_url: str, engine: AsyncEngine | None = None
 ) -> Starlette:
-    database = _Database(url=database_url, pool_size=settings.pool_size, engine=engine)
+    database = _Database(url=database_url, settings=settings, engine=engine)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -83,17 +91,29 @@ def create_app(
         return RedirectResponse(request.url_for("graphql"))
 
     graphql = GraphQLView(
-        schema, engine=lambda: database.engine, compiled_reads=settings.compiled_reads
+        schema,
+        engine=lambda: database.engine,
+        compiled_reads=settings.compiled_reads,
+        limits=RequestLimits(
+            max_body_bytes=settings.max_body_bytes,
+            request_timeout=settings.request_timeout,
+            retry_after=settings.retry_after,
+        ),
+        executor_header=settings.debug,
+        introspection=settings.introspection,
+        field_suggestions=settings.field_suggestions,
     )
+    routes = [
+        Route("/", home, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Mount("/graphql/assets", graphiql_assets(), name="graphiql-assets"),
+        Route("/graphql", graphql, name="graphql"),
+    ]
+    if settings.metrics_path:
+        routes.append(metrics_route(graphql, settings.metrics_path))
     return Starlette(
-        routes=[
-            Route("/", home, methods=["GET"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            metrics_route(graphql),
-            Mount("/graphql/assets", graphiql_assets(), name="graphiql-assets"),
-            Route("/graphql", graphql, name="graphql"),
-        ],
+        routes=routes,
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=database.lifespan,
     )

@@ -7,6 +7,10 @@ from api.database_url import to_sqlalchemy_url
 from api.embedded import start_embedded_server
 from api.settings import Settings
 
+# How long past PostgreSQL's own statement timeout the client waits for an answer before it
+# gives the server up (a frozen or unreachable server never sends the timeout error).
+_CLIENT_GRACE_SECONDS = 2.0
+
 
 def resolve_database_url(settings: Settings) -> str:
     """The configured server, or the embedded one in the data folder."""
@@ -16,16 +20,38 @@ def resolve_database_url(settings: Settings) -> str:
 
 
 def create_engine(
-    url: str, *, application_name: str = "credence", pool_size: int = 10
+    url: str,
+    *,
+    application_name: str = "credence",
+    pool_size: int = 10,
+    statement_timeout: float | None = None,
+    connect_timeout: float = 10.0,
+    pool_timeout: float = 30.0,
 ) -> AsyncEngine:
+    """An engine whose every wait is bounded.
+
+    `statement_timeout` (seconds) is set in PostgreSQL for each connection, so a statement the
+    server runs too long is cancelled by the server itself; the client gives up a little later
+    (asyncpg's command timeout), which covers a server that stopped answering altogether.
+    """
+    server_settings = {"application_name": application_name}
+    connect_args: dict[str, object] = {"timeout": connect_timeout}
+    if statement_timeout is not None:
+        server_settings["statement_timeout"] = str(round(statement_timeout * 1000))
+        # A backend whose client vanished (killed, network lost) stops at its next check
+        # instead of running its statement to the end.
+        server_settings["client_connection_check_interval"] = "2000"
+        connect_args["command_timeout"] = statement_timeout + _CLIENT_GRACE_SECONDS
+    connect_args["server_settings"] = server_settings
     return _create_async_engine(
         to_sqlalchemy_url(url),
         pool_size=pool_size,
+        pool_timeout=pool_timeout,
         # No pre-ping: the loaders take a pooled connection per batch, and a ping per batch would
         # double the round trips. Recycling bounds the life of a connection instead.
         pool_recycle=1800,
         # Named connections make pg_stat_activity readable for operators.
-        connect_args={"server_settings": {"application_name": application_name}},
+        connect_args=connect_args,
     )
 
 

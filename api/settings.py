@@ -25,6 +25,27 @@ class Settings(BaseSettings):
     # resolvers as fallback; CREDENCE_COMPILED_READS=false serves everything through resolvers.
     compiled_reads: bool = True
 
+    # What one request may take. A body over the limit is refused with 413 before it is read
+    # whole; statements run under PostgreSQL's statement_timeout; a request as a whole gets a
+    # deadline, after which the caller gets a retryable 503, never a hang.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    statement_timeout: float = Field(default=10.0, gt=0)
+    request_timeout: float = Field(default=15.0, gt=0)
+    connect_timeout: float = Field(default=5.0, gt=0)
+    pool_timeout: float = Field(default=5.0, gt=0)
+    # Seconds a client is told to wait (Retry-After) when the database is away.
+    retry_after: int = Field(default=2, ge=0)
+
+    # Production switches. Introspection and "Did you mean ...?" suggestions help people writing
+    # queries and help attackers mapping the schema; the defaults favour the former.
+    introspection: bool = True
+    field_suggestions: bool = True
+    # Where Prometheus-style metrics are served; empty to serve none.
+    metrics_path: str = "/metrics"
+    # Debug mode honours `X-Credence-Executor` (forcing the resolver path), which lets a caller
+    # choose the slower executor: benchmarks and differential tests only.
+    debug: bool = False
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

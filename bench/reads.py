@@ -293,7 +293,9 @@ def create_bench_app() -> Any:
         sqlalchemy_statements[0] += 1
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
-    app = create_app(Settings(_env_file=None), database_url=url, engine=engine)  # type: ignore[call-arg]
+    # Debug mode: the resolver line is chosen per request with X-Credence-Executor.
+    settings = Settings(_env_file=None, debug=True)  # type: ignore[call-arg]
+    app = create_app(settings, database_url=url, engine=engine)
     view = next(r.app for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
     assert isinstance(view, GraphQLView) and view.compiled is not None
     stats = view.compiled.stats

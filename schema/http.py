@@ -7,6 +7,7 @@ does not parse or validate); HTTP errors are GraphQL-shaped JSON, not plain text
 our own page with its assets served from the package (no CDN).
 """
 
+import asyncio
 import html
 import logging
 import re
@@ -18,8 +19,10 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, parse, validate
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -34,11 +37,21 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from api.database_faults import DatabaseFault, database_fault
 from schema.compiled.executor import CompiledReads
 from schema.context import Context, create_context
+from schema.database_faults import SERVICE_UNAVAILABLE_CODE, fault_error
+from schema.http_guard import (
+    ClientDisconnected,
+    RequestLimits,
+    cancel_on_disconnect,
+    read_body,
+    replay,
+)
 from schema.limits import (
     INTERNAL_ERROR_CODE,
     INTERNAL_ERROR_MESSAGE,
+    VALIDATION_FAILED_CODE,
     current_request_id,
     public_error,
     request_id_var,
@@ -65,11 +78,20 @@ _GRAPHIQL_CSP = (
 )
 
 
+# On every response: browsers must not guess a media type (a JSON answer holding markup must
+# never render as a page), and no URL of ours leaks to another site through Referer.
+_STANDARD_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
 class RequestIdMiddleware:
     """One id per request: the client's `X-Request-ID` if it sent a sane one, else a new one.
 
     Echoed in the response header and readable through `request_id_var` while the request runs,
-    so a masked error, its log line and the response all carry the same id.
+    so a masked error, its log line and the response all carry the same id. Every response also
+    gets the standard protective headers.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -84,7 +106,9 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = request_id
+                headers.raw.extend(_STANDARD_HEADERS)
             await send(message)
 
         token = request_id_var.set(request_id)
@@ -139,6 +163,10 @@ class GraphQLView(GraphQL[Context, None]):
         *,
         engine: Callable[[], AsyncEngine],
         compiled_reads: bool = True,
+        limits: RequestLimits | None = None,
+        executor_header: bool = False,
+        introspection: bool = True,
+        field_suggestions: bool = True,
     ) -> None:
         # No subscriptions: the schema has none, and nothing here speaks WebSocket.
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=())
@@ -148,32 +176,116 @@ class GraphQLView(GraphQL[Context, None]):
         self.compiled = (
             CompiledReads(schema) if compiled_reads and isinstance(schema, Schema) else None
         )
+        self.limits = limits or RequestLimits()
+        # Whether `X-Credence-Executor: resolver` is obeyed (debug deployments, benchmarks).
+        self.executor_header = executor_header
+        self.introspection = introspection
+        self.field_suggestions = field_suggestions
+        self._graphql_schema = schema._schema if isinstance(schema, Schema) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        media_type = negotiate_media_type(request.headers.get("accept"))
+        headers = Headers(scope=scope)
+        media_type = negotiate_media_type(headers.get("accept"))
         try:
-            _check_method_and_media_type(request)
-            response = await self._compiled_response(request, media_type)
-            if response is None:
-                response = await self.run(request)
+            _check_method_and_media_type(scope["method"], headers)
+            body = await read_body(scope, receive, self.limits.max_body_bytes)
+            request = Request(scope, replay(body))
+            async with (
+                cancel_on_disconnect(receive),
+                asyncio.timeout(self.limits.request_timeout),
+            ):
+                response = await self._respond(request, body, media_type)
+        except ClientDisconnected:
+            # Nobody is left to answer; the statements the request ran were cancelled with it.
+            logger.info("Client disconnected; request %s cancelled", current_request_id())
+            return
         except HTTPException as error:
-            response = self._http_error(request, error, media_type)
-        except Exception:
-            # Anything that escaped Strawberry (building the context, say): the same masked
-            # answer as a resolver's exception, never Starlette's plain-text traceback page.
-            request_id = current_request_id()
-            logger.exception("Internal error in GraphQL request %s", request_id)
-            body = {
-                "errors": [
-                    {
-                        "message": INTERNAL_ERROR_MESSAGE,
-                        "extensions": {"code": INTERNAL_ERROR_CODE, "requestId": request_id},
-                    }
-                ]
-            }
-            response = Response(self.encode_json(body), status_code=500, media_type=media_type)
+            response = self._http_error(scope["method"], error, media_type)
+        except TimeoutError:
+            logger.warning(
+                "Request %s did not finish within %gs",
+                current_request_id(),
+                self.limits.request_timeout,
+            )
+            response = self._fault_response(DatabaseFault.UNAVAILABLE, media_type)
+        except Exception as error:
+            fault = database_fault(error)
+            if fault is not None:
+                logger.warning("Request %s met a database fault: %s", current_request_id(), fault)
+                response = self._fault_response(fault, media_type)
+            else:
+                response = self._internal_error(media_type)
         await response(scope, receive, send)
+
+    async def _respond(self, request: Request, body: bytes, media_type: str) -> Response:
+        refusal = self._introspection_refusal(request, body)
+        if refusal is not None:
+            return Response(
+                self.encode_json(refusal),
+                status_code=400 if media_type == GRAPHQL_RESPONSE_JSON else 200,
+                media_type=media_type,
+            )
+        response = await self._compiled_response(request, media_type)
+        if response is None:
+            response = await self.run(request)
+        return response
+
+    def _internal_error(self, media_type: str) -> Response:
+        # Anything that escaped Strawberry (building the context, say): the same masked answer
+        # as a resolver's exception, never Starlette's plain-text traceback page.
+        request_id = current_request_id()
+        logger.exception("Internal error in GraphQL request %s", request_id)
+        body = {
+            "errors": [
+                {
+                    "message": INTERNAL_ERROR_MESSAGE,
+                    "extensions": {"code": INTERNAL_ERROR_CODE, "requestId": request_id},
+                }
+            ]
+        }
+        return Response(self.encode_json(body), status_code=500, media_type=media_type)
+
+    def _fault_response(self, fault: DatabaseFault, media_type: str) -> Response:
+        error = fault_error(fault).formatted
+        if fault is DatabaseFault.UNAVAILABLE:
+            return Response(
+                self.encode_json({"errors": [error]}),
+                status_code=503,
+                media_type=media_type,
+                headers={"Retry-After": str(self.limits.retry_after)},
+            )
+        # A statement the server cancelled: the operation ran, and its result is no data.
+        return Response(self.encode_json({"data": None, "errors": [error]}), media_type=media_type)
+
+    def _introspection_refusal(self, request: Request, body: bytes) -> dict[str, Any] | None:
+        """With introspection turned off, a document asking for `__schema` or `__type` is refused.
+
+        The substring test keeps the common case free; only a document that mentions either name
+        is parsed (through the shared cache) and checked with graphql-core's own rule.
+        """
+        if self.introspection or self._graphql_schema is None:
+            return None
+        query = request.query_params.get("query") if request.method == "GET" else None
+        if query is None and request.method == "POST":
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                return None  # Strawberry answers the unreadable body
+            query = data.get("query") if isinstance(data, dict) else None
+        if not isinstance(query, str) or ("__schema" not in query and "__type" not in query):
+            return None
+        try:
+            document = parse(query)
+        except GraphQLError:
+            return None  # Strawberry reports the syntax error
+        errors = validate(self._graphql_schema, document, [NoSchemaIntrospectionCustomRule])
+        if not errors:
+            return None
+        return {
+            "errors": [
+                {**e.formatted, "extensions": {"code": VALIDATION_FAILED_CODE}} for e in errors
+            ]
+        }
 
     async def _compiled_response(self, request: Request, media_type: str) -> Response | None:
         """The compiled read path's answer, or None to let Strawberry serve the request.
@@ -185,7 +297,9 @@ class GraphQLView(GraphQL[Context, None]):
         bounded caches as Strawberry's extensions (see `schema.compiled.executor`).
         """
         compiled = self.compiled
-        if compiled is None or request.headers.get(EXECUTOR_HEADER, "").lower() == "resolver":
+        if compiled is None or (
+            self.executor_header and request.headers.get(EXECUTOR_HEADER, "").lower() == "resolver"
+        ):
             return None
         plain = await _plain_request(request)
         if plain is None:
@@ -197,13 +311,13 @@ class GraphQLView(GraphQL[Context, None]):
         # PostgreSQL's JSON text, spliced: never decoded and encoded again.
         return Response(body, media_type=media_type, headers={EXECUTOR_HEADER: "compiled"})
 
-    def _http_error(self, request: Request, error: HTTPException, media_type: str) -> Response:
+    def _http_error(self, method: str, error: HTTPException, media_type: str) -> Response:
         status, reason, headers = error.status_code, error.reason, {}
         cause = error.__cause__
         if (
             isinstance(cause, InvalidOperationTypeError)
             and cause.operation_type == OperationType.MUTATION
-            and request.method == "GET"
+            and method == "GET"
         ):
             status, reason = 405, "Mutations are only allowed over POST."
             headers["Allow"] = "POST"
@@ -217,6 +331,15 @@ class GraphQLView(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         # orjson: several times faster than the standard library on large answers.
         return orjson.dumps(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        # orjson refuses invalid UTF-8 and lone surrogates, which the standard library lets
+        # through to fail later (deep inside the driver) as an internal error. Either way the
+        # caller learns what is wrong and where.
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as error:
+            raise HTTPException(400, f"The request body is not valid JSON: {error}") from error
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -236,6 +359,8 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         if result.errors:
             result.errors = [public_error(e) for e in result.errors]
+            if not self.field_suggestions:
+                result.errors = [_without_suggestions(e) for e in result.errors]
         response = await super().process_result(request, result)
         if _is_request_error(result):
             # The specification: a request error has no `data` entry at all (not `null`).
@@ -255,8 +380,15 @@ class GraphQLView(GraphQL[Context, None]):
             and "data" not in response_data
         ):
             status = 400
+        headers = {}
+        if _has_code(response_data, SERVICE_UNAVAILABLE_CODE):
+            # The database went away while the operation ran: a retryable answer, not a fault.
+            status = 503
+            headers["Retry-After"] = str(self.limits.retry_after)
         response = Response(
-            self.encode_json(response_data), status_code=sub_response.status_code or status
+            self.encode_json(response_data),
+            status_code=sub_response.status_code or status,
+            headers=headers,
         )
         response.headers.raw.extend(
             (name, value) for name, value in sub_response.headers.raw if name != b"content-type"
@@ -280,6 +412,32 @@ class GraphQLView(GraphQL[Context, None]):
 
 
 _STREAMING = ("multipart/mixed", "text/event-stream")
+# graphql-core's hint at names the schema holds, as in "Did you mean 'states'?".
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?$")
+
+
+def _without_suggestions(error: GraphQLError) -> GraphQLError:
+    message = _SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(
+        message,
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        error.original_error,
+        error.extensions,
+    )
+
+
+def _has_code(response: GraphQLHTTPResponse | list[GraphQLHTTPResponse], code: str) -> bool:
+    answers = response if isinstance(response, list) else [response]
+    return any(
+        (error.get("extensions") or {}).get("code") == code
+        for answer in answers
+        for error in answer.get("errors") or ()
+    )
 
 
 async def _plain_request(request: Request) -> tuple[str, dict[str, Any] | None, str | None] | None:
@@ -318,11 +476,11 @@ def metrics_route(view: GraphQLView, path: str = "/metrics") -> Route:
     return Route(path, metrics, methods=["GET"])
 
 
-def _check_method_and_media_type(request: Request) -> None:
-    if request.method not in ("GET", "POST"):
+def _check_method_and_media_type(method: str, headers: Headers) -> None:
+    if method not in ("GET", "POST"):
         raise HTTPException(405, "GraphQL is served over GET (queries) and POST.")
-    if request.method == "POST":
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if method == "POST":
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
             raise HTTPException(415, "Send the GraphQL request as application/json.")
 
@@ -337,8 +495,20 @@ def graphiql_page(base: str) -> str:
     return _graphiql_template().replace("__BASE__", html.escape(base, quote=True))
 
 
+class _GraphiQLAssets(StaticFiles):
+    """GraphiQL's scripts and styles; never the page template, which is served only by the view
+    (filled in, with its Content-Security-Policy)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if Path(path).name == "index.html":
+            raise StarletteHTTPException(404)
+        response = await super().get_response(path, scope)
+        response.headers["Content-Security-Policy"] = _GRAPHIQL_CSP
+        return response
+
+
 def graphiql_assets() -> StaticFiles:
-    return StaticFiles(directory=GRAPHIQL_DIR)
+    return _GraphiQLAssets(directory=GRAPHIQL_DIR)
 
 
 __all__ = [

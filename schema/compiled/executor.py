@@ -29,6 +29,7 @@ from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 from strawberry.schema import Schema
 
+from api.database_faults import database_fault
 from schema.compiled.planner import Planner, RootField, Unsupported
 from schema.limits import _LIMIT_RULES, CACHE_SIZE, MAX_TOKENS
 
@@ -91,8 +92,12 @@ class CompiledReads:
         try:
             return await self._run(engine, plan)
         except Exception as error:
-            # The server refused a statement, or could not be reached: the resolver path meets
-            # the same problem and reports it in its own words (masked, with a request id).
+            if database_fault(error) is not None:
+                # The server is away or cancelled the statement: the resolver path would only
+                # wait for the same answer again. The HTTP layer says which (503, or a timeout).
+                raise
+            # The server refused a statement: the resolver path meets the same problem and
+            # reports it in its own words (masked, with a request id).
             logger.warning("compiled reads: falling back after %s: %s", type(error).__name__, error)
             self.stats.fallback("database")
             return None

@@ -84,7 +84,7 @@ class Client:
 
 @asynccontextmanager
 async def client_for(engine: AsyncEngine) -> AsyncIterator[Client]:
-    view = GraphQLView(schema, engine=lambda: engine)
+    view = GraphQLView(schema, engine=lambda: engine, executor_header=True)
     app = Starlette(routes=[Route("/graphql", view)])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

@@ -17,7 +17,7 @@ def _client(view: GraphQLView) -> httpx.AsyncClient:
 
 
 async def test_metrics_count_compiled_answers_and_fallbacks(world: AsyncEngine) -> None:
-    view = GraphQLView(schema, engine=lambda: world)
+    view = GraphQLView(schema, engine=lambda: world, executor_header=True)
     async with _client(view) as client:
         assert (await client.post("/graphql", json=QUERY)).headers[EXECUTOR_HEADER] == "compiled"
         await client.post("/graphql", json={"query": '{ search(text: "Russia") { score } }'})
@@ -44,7 +44,7 @@ async def test_compiled_reads_can_be_switched_off(world: AsyncEngine) -> None:
 
 
 async def test_mutations_and_bad_documents_are_left_to_strawberry(world: AsyncEngine) -> None:
-    view = GraphQLView(schema, engine=lambda: world)
+    view = GraphQLView(schema, engine=lambda: world, executor_header=True)
     async with _client(view) as client:
         for body in (
             {"query": "mutation { __typename }"},
@@ -62,7 +62,7 @@ async def test_mutations_and_bad_documents_are_left_to_strawberry(world: AsyncEn
 
 
 async def test_odd_request_bodies_answer_alike(world: AsyncEngine) -> None:
-    view = GraphQLView(schema, engine=lambda: world)
+    view = GraphQLView(schema, engine=lambda: world, executor_header=True)
     async with _client(view) as client:
         for body in (
             {"query": "{ __typename }", "variables": [1]},
