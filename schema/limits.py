@@ -5,36 +5,46 @@ built with (`schema/root.py`). Every entry is a class or a factory, so each requ
 extension instances.
 """
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from typing import Any
 
-from graphql import ASTValidationRule, ExecutionResult, GraphQLError, GraphQLSyntaxError
-from graphql.validation import MaxIntrospectionDepthRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from graphql import ExecutionResult, GraphQLError, GraphQLSchema, GraphQLSyntaxError
+from graphql.language import DocumentNode
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
+from api.database_faults import database_fault
+from schema.cost import MAX_QUERY_COST, QUERY_TOO_COSTLY_CODE, cost_error
 from schema.database_faults import DatabaseFaults
+from schema.document_cache import (
+    CACHE_SIZE,
+    MAX_CACHED_DOCUMENT_CHARS,
+    documents_for,
+    validate_document,
+)
+from schema.document_limits import MAX_ALIASES, MAX_FRAGMENT_SPREADS, MAX_QUERY_DEPTH, MAX_TOKENS
+from schema.text_values import variable_text_error
 
 logger = logging.getLogger(__name__)
 
-# Depth stops nesting, aliases stop one field being asked many times, tokens bound the parser's
-# work before validation even starts; a maximum page size bounds each list. The depth limit skips
-# introspection fields, so graphql-core's (recommended, not default) rule bounds those instead.
-MAX_QUERY_DEPTH = 10
-MAX_ALIASES = 30
-MAX_TOKENS = 5000
-# Distinct documents kept parsed and validated. Bounded, so unique query texts cannot grow memory.
-CACHE_SIZE = 512
+# The limits themselves live with the code that enforces them (each constant is documented
+# there) and are gathered here: tokens bound the parser; depth, aliases and fragment spreads
+# bound the document (`schema/document_limits.py`); the cost bounds the list entries an answer
+# may hold, from the page sizes asked for (`schema/cost.py`); each list has a maximum page size.
+__all__ = [
+    "CACHE_SIZE",
+    "MAX_ALIASES",
+    "MAX_CACHED_DOCUMENT_CHARS",
+    "MAX_FRAGMENT_SPREADS",
+    "MAX_QUERY_COST",
+    "MAX_QUERY_DEPTH",
+    "MAX_TOKENS",
+    "QUERY_TOO_COSTLY_CODE",
+]
 
 INTERNAL_ERROR_MESSAGE = "Internal server error"
 INTERNAL_ERROR_CODE = "INTERNAL_SERVER_ERROR"
@@ -45,20 +55,68 @@ BAD_USER_INPUT_CODE = "BAD_USER_INPUT"
 # Set by the HTTP layer for each request, read here so masked errors and their log lines share it.
 request_id_var: ContextVar[str | None] = ContextVar("credence_request_id", default=None)
 
-# Strawberry's limiters create a new rule class per instance. The validation cache is keyed on the
-# rule classes, so they are created once here: a limiter built per request would never hit it.
-_LIMIT_RULES: tuple[type[ASTValidationRule], ...] = (
-    *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-    MaxIntrospectionDepthRule,
-)
 
+class CachedDocuments(SchemaExtension):
+    """Parse and validate through the bounded document cache (`schema/document_cache.py`).
 
-class LimitRules(AddValidationRules):
-    """The depth, alias and introspection depth limits, as validation rules."""
+    A cached document was parsed and validated before: both steps are skipped. Otherwise
+    Strawberry parses (with the token limit), this validates, and a document that passed is kept.
+    """
 
     def __init__(self) -> None:
-        super().__init__(list(_LIMIT_RULES))
+        self._cached = False
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query:
+            document = documents_for(context.schema._schema).lookup(context.query)
+            if document is not None:
+                context.graphql_document = document
+                self._cached = True
+        context.parse_options["max_tokens"] = MAX_TOKENS
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if self._cached:
+            context.pre_execution_errors = []
+        elif document is not None:
+            schema = context.schema._schema
+            errors = validate_document(schema, document)
+            context.pre_execution_errors = errors
+            if not errors and context.query:
+                documents_for(schema).store(context.query, document)
+        yield
+
+
+def request_error(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> GraphQLError | None:
+    """Why a valid document may not run with these variables, before anything runs.
+
+    Both read paths ask: the compiled one declines such a request and Strawberry refuses it.
+    """
+    return variable_text_error(variables) or cost_error(schema, document, operation_name, variables)
+
+
+class RequestChecks(SchemaExtension):
+    """Refuse, before execution, variables holding text that cannot be stored and costly queries."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.result is None:
+            error = request_error(
+                context.schema._schema, document, context.operation_name, context.variables
+            )
+            if error is not None:
+                # A result set before execution is what Strawberry returns instead of executing.
+                context.result = ExecutionResult(data=None, errors=[error])
+        yield
 
 
 class ErrorCodes(SchemaExtension):
@@ -98,8 +156,8 @@ class ErrorCodes(SchemaExtension):
 def public_error(error: GraphQLError) -> GraphQLError:
     """The last word before an error reaches a client, for errors no extension saw.
 
-    A document that fails to parse inside `ParserCache` (too many tokens, say) escapes the
-    extensions' hooks, and so does an exception raised around execution.
+    An exception raised around execution (in an extension's hook, say) escapes the extensions
+    that code errors.
     """
     if isinstance(error, GraphQLSyntaxError):
         return with_code(error, PARSE_FAILED_CODE)
@@ -140,14 +198,61 @@ def current_request_id() -> str:
     return request_id_var.get() or uuid.uuid4().hex
 
 
-def mask(error: GraphQLError) -> GraphQLError:
+def log_fault(error: GraphQLError) -> str:
+    """Log an unexpected error with its traceback, once however often it is met; its request id.
+
+    Strawberry reports errors before `ErrorCodes` masks them, and the HTTP layer may mask again:
+    the id is kept on the exception, so every mention of it shares one log line and one id.
+    """
+    original = error.original_error
+    logged = getattr(original, "_credence_request_id", None)
+    if isinstance(logged, str):
+        return logged
     request_id = current_request_id()
     logger.error(
         "Internal error in GraphQL request %s at %s",
         request_id,
         ".".join(map(str, error.path or ())) or "(operation)",
-        exc_info=error.original_error,
+        exc_info=original,
     )
+    with contextlib.suppress(AttributeError):
+        original._credence_request_id = request_id  # type: ignore[union-attr]
+    return request_id
+
+
+# Characters of an error message quoted in the log: messages may quote what a client sent.
+_LOGGED_MESSAGE_CHARS = 200
+_LOGGED_ERRORS = 3
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    """Log a request's errors: faults with a traceback, the client's mistakes in one INFO line.
+
+    Strawberry logs every error at ERROR with a traceback; a client sending bad documents would
+    fill the log with its own mistakes. Database faults are left to `DatabaseFaults`.
+    """
+    refused = []
+    for error in errors:
+        if error.original_error is not None and database_fault(error.original_error) is not None:
+            continue
+        if is_internal(error):
+            log_fault(error)
+        else:
+            refused.append(error)
+    if not refused:
+        return
+    quoted = [repr(e.message[:_LOGGED_MESSAGE_CHARS]) for e in refused[:_LOGGED_ERRORS]]
+    more = len(refused) - len(quoted)
+    logger.info(
+        "GraphQL request %s refused: %s%s",
+        request_id_var.get() or "-",
+        "; ".join(quoted),
+        f" (and {more} more)" if more else "",
+    )
+
+
+def mask(error: GraphQLError) -> GraphQLError:
+    request_id = log_fault(error)
     return GraphQLError(
         INTERNAL_ERROR_MESSAGE,
         error.nodes,
@@ -160,10 +265,8 @@ def mask(error: GraphQLError) -> GraphQLError:
 
 def schema_extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     return [
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
-        LimitRules,
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        CachedDocuments,
+        RequestChecks,
         ErrorCodes,
         # After ErrorCodes in this list, so its result hook runs first (hooks unwind in reverse):
         # a database fault is coded before ErrorCodes would mask it as an internal error.

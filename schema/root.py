@@ -1,11 +1,13 @@
 """The Query root and the executable schema."""
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
+from strawberry.types import ExecutionContext
 
 from schema.context import Info
 from schema.fields import described
@@ -18,11 +20,11 @@ from schema.inputs.recognition import RecognitionOrder, RecognitionWhere
 from schema.inputs.sanction import SanctionOrder, SanctionWhere
 from schema.inputs.source import SourceOrder, SourceWhere
 from schema.inputs.state import StateOrder, StateWhere
-from schema.limits import schema_extensions
+from schema.limits import log_errors, schema_extensions
 from schema.loaders import Entity
-from schema.pagination import AsOf, Connection, Cursor, PageSize
-from schema.search import SearchHit, search
-from schema.stats import RecognitionGroup, RecognitionGroupBy, recognition_stats
+from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, AsOf, Connection, Cursor, PageSize
+from schema.search import MAX_SEARCH_TEXT, SearchHit, search
+from schema.stats import MAX_STATS_GROUPS, RecognitionGroup, RecognitionGroupBy, recognition_stats
 from schema.types.cooperation import (
     AREA,
     COOPERATION,
@@ -142,8 +144,16 @@ class Query:
         group_by: list[RecognitionGroupBy],
         where: RecognitionWhere | None = None,
         as_of: date | None = None,
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description=f"The first groups in key order; at most {MAX_STATS_GROUPS}."
+            ),
+        ] = MAX_STATS_GROUPS,
     ) -> list[RecognitionGroup]:
-        return await recognition_stats(info, where=where, as_of=as_of, group_by=group_by)
+        return await recognition_stats(
+            info, where=where, as_of=as_of, group_by=group_by, first=first
+        )
 
     @strawberry.field
     async def envoy(self, info: Info, key: str) -> Envoy | None:
@@ -290,9 +300,12 @@ class Query:
 
     @described(
         "States, governments and persons whose name, in any language it is stored "
-        "in, resembles `text` (trigram similarity), best first."
+        "in, resembles `text` (trigram similarity), best first. `text` has at most "
+        f"{MAX_SEARCH_TEXT} characters; `first` is at most {MAX_PAGE_SIZE}."
     )
-    async def search(self, info: Info, text: str, first: int = 20) -> list[SearchHit]:
+    async def search(
+        self, info: Info, text: str, first: int = DEFAULT_PAGE_SIZE
+    ) -> list[SearchHit]:
         return await search(info, text, first)
 
 
@@ -303,9 +316,18 @@ class _NameConverter(NameConverter):
         return super().apply_naming_config(name.rstrip("_") or name)
 
 
-schema = strawberry.Schema(
+class CredenceSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry's default logs every error at ERROR with a traceback, the client's mistakes
+        # included; ours logs those at INFO, in one line, and faults once with their traceback.
+        log_errors(errors)
+
+
+schema = CredenceSchema(
     query=Query,
     config=StrawberryConfig(name_converter=_NameConverter()),
-    # Depth, alias and token limits, parser/validation caches and error codes/masking.
+    # Document limits and caches, variable and cost checks, error codes and masking.
     extensions=schema_extensions(),
 )

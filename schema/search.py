@@ -29,6 +29,9 @@ from schema.types.state import STATE, State
 
 # Scores run from 0 to 1; below this a hit is mostly noise.
 MIN_SCORE = 0.3
+# Characters of search text: names are short, and scoring every stored name against a long text
+# costs the database time in proportion (a 300 KB text took 22 s).
+MAX_SEARCH_TEXT = 200
 
 SearchResult = Annotated[State | Government | Person, strawberry.union("SearchResult")]
 
@@ -92,6 +95,12 @@ def search_statement(text: str, limit: int) -> Statement:
 
 
 async def search(info: Info, text: str, first: int) -> list[SearchHit]:
+    if len(text) > MAX_SEARCH_TEXT:
+        raise BadUserInput(
+            f"text may be at most {MAX_SEARCH_TEXT} characters long (got {len(text)})",
+            argument="text",
+            maxLength=MAX_SEARCH_TEXT,
+        )
     if not text.strip():
         raise BadUserInput("search text must not be empty")
     if not 0 <= first <= MAX_PAGE_SIZE:

@@ -1,12 +1,15 @@
 """Run a query operation as one SQL statement per root field, or say it cannot.
 
-`CompiledReads.execute` parses and validates through the same bounded caches as Strawberry's
-extensions (so a document is parsed and validated once whichever path serves it), plans the
+`CompiledReads.execute` parses and validates through the same bounded document cache as
+Strawberry's extension (so a document is parsed and validated once whichever path serves it),
+declines requests Strawberry would refuse before running (variables holding text that cannot be
+stored, a cost above the maximum: Strawberry then answers with the error), plans the
 operation, runs each root field's statement on one pooled connection, and splices the JSON texts
 PostgreSQL returned into `{"data":{...}}` without decoding them. It returns None whenever the
 resolver path must serve the operation instead (and counts why).
 """
 
+import hashlib
 import logging
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
@@ -16,30 +19,34 @@ from typing import Any
 import asyncpg
 import orjson
 from graphql import (
-    DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
     OperationType,
-    specified_rules,
 )
 from graphql.execution.values import get_variable_values
 from graphql.utilities import get_operation_ast
 from sqlalchemy.ext.asyncio import AsyncEngine
-from strawberry.extensions.parser_cache import _get_parse_cache
-from strawberry.extensions.validation_cache import _get_validate_cache
 from strawberry.schema import Schema
 
 from api.database_faults import database_fault
 from schema.compiled.planner import Planner, RootField, Unsupported
-from schema.limits import _LIMIT_RULES, CACHE_SIZE, MAX_TOKENS
+from schema.document_cache import (
+    MAX_CACHED_DOCUMENT_CHARS,
+    documents_for,
+    parse_document,
+    validate_document,
+)
+from schema.limits import request_error
 
 logger = logging.getLogger(__name__)
 
-# The rules Strawberry validates with (its defaults plus `LimitRules`), so both paths share one
-# validation cache entry per document.
-_RULES = (*specified_rules, *_LIMIT_RULES)
-
 PLAN_CACHE_SIZE = 512
+# A plan is kept only for a request whose variables, as JSON, are at most this long: a plan holds
+# the variables' values as statement parameters, and large values are not typical traffic.
+MAX_CACHED_VARIABLES_BYTES = 4096
+# Outcomes worked out again each time: the client's mistakes (a failure is never kept) and a
+# planner failure. A plan, or the reason an operation is beyond the planner, is kept.
+_NOT_KEPT = frozenset({"parse", "validation", "operation", "variables", "refused", "internal"})
 
 
 @dataclass
@@ -72,9 +79,8 @@ _Plan = list[RootField] | str  # the root fields, or why the operation falls bac
 class CompiledReads:
     def __init__(self, schema: Schema, *, plan_cache_size: int = PLAN_CACHE_SIZE) -> None:
         self._schema = schema._schema
-        self._parse = _get_parse_cache(CACHE_SIZE)
-        self._validate = _get_validate_cache(CACHE_SIZE)
-        self._plans: OrderedDict[tuple[Any, ...], _Plan] = OrderedDict()
+        self._documents = documents_for(self._schema)
+        self._plans: OrderedDict[tuple[bytes, date], _Plan] = OrderedDict()
         self._plan_cache_size = plan_cache_size
         self.stats = CompiledStats()
 
@@ -107,41 +113,46 @@ class CompiledReads:
     ) -> _Plan:
         if not query:
             return "no query"
-        try:
-            variables_key = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
-        except TypeError:
-            return "variables"
-        # Today's date is part of the key: `inPower` and `currentGovernment` default to it.
-        key = (query, operation_name, variables_key, date.today())
-        plan = self._plans.get(key)
-        if plan is not None:
-            self._plans.move_to_end(key)
-            return plan
         if variables is not None and not isinstance(variables, dict):
             return "variables"
+        try:
+            variables_json = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return "variables"
+        key = _plan_key(query, operation_name, variables_json)
+        plan = self._plans.get(key) if key is not None else None
+        if plan is not None:
+            self._plans.move_to_end(key)  # type: ignore[arg-type]
+            return plan
         try:
             plan = self._plan(query, variables or {}, operation_name)
         except Exception:
             # A planner bug must cost speed, never an answer: the resolver path serves it.
             logger.exception("compiled reads: planning failed")
             plan = "internal: planning failed"
-        self._plans[key] = plan
-        if len(self._plans) > self._plan_cache_size:
-            self._plans.popitem(last=False)
+        if key is not None and not (isinstance(plan, str) and plan.split(":")[0] in _NOT_KEPT):
+            self._plans[key] = plan
+            if len(self._plans) > self._plan_cache_size:
+                self._plans.popitem(last=False)
         return plan
 
     def _plan(self, query: str, variables: dict[str, Any], operation_name: str | None) -> _Plan:
-        try:
-            document: DocumentNode = self._parse(query, max_tokens=MAX_TOKENS)
-        except GraphQLError:
-            return "parse"
-        if self._validate(self._schema, document, _RULES):
-            return "validation"
+        document = self._documents.lookup(query)
+        if document is None:
+            try:
+                document = parse_document(query)
+            except GraphQLError:
+                return "parse"
+            if validate_document(self._schema, document):
+                return "validation"
+            self._documents.store(query, document)
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             return "operation"
         if operation.operation is not OperationType.QUERY:
             return f"{operation.operation.value}"
+        if request_error(self._schema, document, operation_name, variables) is not None:
+            return "refused"
         coerced = get_variable_values(self._schema, operation.variable_definitions or (), variables)
         if isinstance(coerced, list):
             return "variables"
@@ -171,3 +182,20 @@ class CompiledReads:
                 parts.append(orjson.dumps(root.key) + b":" + text.encode())
         self.stats.compiled += 1
         return b'{"data":{' + b",".join(parts) + b"}}"
+
+
+def _plan_key(
+    query: str, operation_name: str | None, variables_json: bytes
+) -> tuple[bytes, date] | None:
+    """A digest of the request, or None when it is too large to keep a plan for."""
+    if len(query) > MAX_CACHED_DOCUMENT_CHARS or len(variables_json) > MAX_CACHED_VARIABLES_BYTES:
+        return None
+    digest = hashlib.blake2b(digest_size=32)
+    for part in (query, operation_name or ""):
+        encoded = part.encode("utf-8", "surrogatepass")
+        # Lengths first, so no two different requests join into the same bytes.
+        digest.update(len(encoded).to_bytes(8, "big") + encoded)
+    digest.update(b"\x01" if operation_name is not None else b"\x00")
+    digest.update(variables_json)
+    # Today's date is part of the key: `inPower` and `currentGovernment` default to it.
+    return digest.digest(), date.today()

@@ -54,7 +54,7 @@ from schema.errors import BadUserInput
 from schema.filters import is_government_key
 from schema.ids import decode_id
 from schema.pagination import window
-from schema.stats import RecognitionGroupBy
+from schema.stats import MAX_STATS_GROUPS, RecognitionGroupBy
 
 
 class Unsupported(Exception):
@@ -580,10 +580,16 @@ class Planner:
                 keys["type"] = f"{r}.type"
         conditions = filters.recognition(r, args.get("where"), args.get("asOf"), self._params)
         columns = [f"{sql} AS {name}" for name, sql in keys.items()]
+        first = args["first"]
+        if not 0 <= first <= MAX_STATS_GROUPS:
+            raise Unsupported("recognitionStats: first out of range")
+        # The first groups in key order, as the resolver cuts them (ascending, nulls last).
         grouped = (
             f"SELECT {', '.join([*columns, 'count(*) AS count'])} FROM recognition {r}"
             + _where(conditions)
             + (f" GROUP BY {', '.join(keys.values())}" if keys else "")
+            + (f" ORDER BY {', '.join(keys.values())}" if keys else "")
+            + f" LIMIT {self._params.add(first, 'bigint')}"
         )
         self._grouped = set(keys)
         joins: list[str] = []

@@ -35,7 +35,11 @@ def _nested(depth: int) -> str:
     states > nodes > recognitionsGiven > nodes > recognizer > recognitionsGiven > ..., closed by
     `__typename` (valid on every type) at `depth`.
     """
-    chain = (["states", "nodes"] + ["recognitionsGiven", "nodes", "recognizer"] * depth)[:depth]
+    # Pages of 2: at the default size, four nested connections may cost more than allowed.
+    chain = (
+        ["states(first: 2)", "nodes"]
+        + ["recognitionsGiven(first: 2)", "nodes", "recognizer"] * depth
+    )[:depth]
     query = "__typename"
     for field in reversed(chain):
         query = f"{field} {{ {query} }}"
