@@ -70,6 +70,9 @@ class _Cost:
             return int(node.value)
         if isinstance(node, VariableNode):
             value = self._variables.get(node.name.value)
+            # JSON `100.0` is a valid Int too, and must not count as the default page.
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
             if isinstance(value, int) and not isinstance(value, bool):
                 return value
         return None
