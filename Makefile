@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-dev browser run test lint check-migrations schema ci bench-import bench-reads
+.PHONY: install install-dev browser http-audit run test lint check-migrations schema ci bench-import bench-reads
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,21 @@ browser:
 		else echo "install Debian's chromium (sudo apt-get install chromium) for the browser tests"; fi; \
 	fi
 
+# Node and graphql-http's GraphQL-over-HTTP audit, which a test runs against a live server.
+http-audit:
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; \
+		else echo "install Node.js and npm (sudo apt-get install nodejs npm) for the HTTP audit"; fi; \
+	fi
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tests/http_audit --silent --no-audit --no-fund; fi
+
 # Serve on the embedded PostgreSQL (or DATABASE_URL) with the seed loaded: GraphiQL at /graphql.
 run: install
 	$(BIN)/credence serve
 
 # Everything the tests need, then every test.
-test: install-dev browser
+test: install-dev browser http-audit
 	$(BIN)/pytest
 
 lint: install-dev

@@ -5,16 +5,13 @@ unused variable), the shape that once kept tens of megabytes per request in the 
 and plan caches. The server is a separate uvicorn process, so its resident size is its own.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import psutil
 import pytest
+
+from tests.live_server import live_server
 
 REQUESTS = 160
 # The first requests raise the allocator's high-water mark (glibc moves its mmap threshold up
@@ -25,46 +22,10 @@ MAX_GROWTH_BYTES = 40 * 1024 * 1024
 PADDING = 900_000
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(database_url: str) -> Iterator[tuple[str, psutil.Process]]:
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "CREDENCE_LOG_LEVEL": "warning"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.app:create_app_from_environment",
-            "--factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
-        yield base, psutil.Process(process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with live_server(database_url) as (base, pid):
+        yield base, psutil.Process(pid)
 
 
 def _request(number: int) -> dict[str, object]:
