@@ -24,7 +24,6 @@ graphql-core's rules, which run after these pass (`schema/document_cache.py`).
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from graphql import (
     ASTValidationRule,
@@ -47,7 +46,7 @@ MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 30
 # Fragment spreads of one operation or fragment, counted as the executor expands them (a
 # fragment spread twice counts twice, with the spreads inside it). GraphiQL's introspection
-# query expands to a dozen.
+# query expands to ten.
 MAX_FRAGMENT_SPREADS = 100
 
 
@@ -65,25 +64,31 @@ class _Local:
     """One definition's own selections, with its spreads not yet resolved."""
 
     summary: Summary = field(default_factory=Summary)
-    # (fragment name, depth at which its selections sit)
-    spreads: list[tuple[str, int]] = field(default_factory=list)
+    # (fragment name, depth at which its selections sit, None below introspection)
+    spreads: list[tuple[str, int | None]] = field(default_factory=list)
 
 
 def _walk(selection_set: SelectionSetNode) -> _Local:
     local = _Local()
     summary = local.summary
-    stack: list[tuple[SelectionSetNode, int]] = [(selection_set, 0)]
+    # Each selection set with the depth of its fields; None below an introspection field, whose
+    # depth is not counted (MaxIntrospectionDepthRule bounds it) but whose aliases and spreads are.
+    stack: list[tuple[SelectionSetNode, int | None]] = [(selection_set, 0)]
     while stack:
         selections, depth = stack.pop()
         for selection in selections.selections:
             if isinstance(selection, FieldNode):
                 if selection.alias is not None:
                     summary.aliases += 1
-                # Introspection fields are not entered (MaxIntrospectionDepthRule bounds them).
-                introspection = selection.name.value.startswith("__")
-                if selection.selection_set is not None and not introspection:
+                inner = selection.selection_set
+                if depth is None or selection.name.value.startswith("__"):
+                    if depth is not None:
+                        summary.depth = max(summary.depth, depth)
+                    if inner is not None:
+                        stack.append((inner, None))
+                elif inner is not None:
                     summary.depth = max(summary.depth, depth + 1)
-                    stack.append((selection.selection_set, depth + 1))
+                    stack.append((inner, depth + 1))
                 else:
                     summary.depth = max(summary.depth, depth)
             elif isinstance(selection, InlineFragmentNode):
@@ -99,13 +104,16 @@ def _resolve(local: _Local, fragments: dict[str, Summary]) -> Summary:
         # An unknown fragment, or one closing a cycle, adds only its spread: both are reported
         # by graphql-core's rules (KnownFragmentNames, NoFragmentCycles).
         inner = fragments.get(name, Summary())
-        summary.depth = max(summary.depth, depth + inner.depth)
+        if depth is not None:
+            summary.depth = max(summary.depth, depth + inner.depth)
         summary.aliases += inner.aliases
         summary.spreads += 1 + inner.spreads
     return summary
 
 
-def summarise(document: DocumentNode) -> tuple[dict[str, Summary], list[tuple[Any, Summary]]]:
+def summarise(
+    document: DocumentNode,
+) -> tuple[dict[str, Summary], list[tuple[OperationDefinitionNode, Summary]]]:
     """Each fragment's summary by name, and each operation with its summary."""
     definitions = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -117,7 +125,9 @@ def summarise(document: DocumentNode) -> tuple[dict[str, Summary], list[tuple[An
     for root in locals_:
         if root in done:
             continue
-        path: list[tuple[str, Iterator[tuple[str, int]]]] = [(root, iter(locals_[root].spreads))]
+        path: list[tuple[str, Iterator[tuple[str, int | None]]]] = [
+            (root, iter(locals_[root].spreads))
+        ]
         on_path = {root}
         while path:
             name, spreads = path[-1]
@@ -189,7 +199,11 @@ def _fragment_errors(document: DocumentNode, fragments: dict[str, Summary]) -> l
 
 
 class DocumentLimitsRule(ASTValidationRule):
-    """`limit_errors` as a validation rule (it reads the whole document once, up front)."""
+    """`limit_errors` as a validation rule, for callers of graphql-core's `validate`.
+
+    `document_cache.validate_document` calls `limit_errors` on its own instead, before the other
+    rules, so that they never see a document beyond the limits.
+    """
 
     def __init__(self, context: ValidationContext) -> None:
         super().__init__(context)

@@ -36,14 +36,32 @@ logger = logging.getLogger(__name__)
 # bound the document (`schema/document_limits.py`); the cost bounds the list entries an answer
 # may hold, from the page sizes asked for (`schema/cost.py`); each list has a maximum page size.
 __all__ = [
+    "BAD_USER_INPUT_CODE",
     "CACHE_SIZE",
+    "INTERNAL_ERROR_CODE",
+    "INTERNAL_ERROR_MESSAGE",
     "MAX_ALIASES",
     "MAX_CACHED_DOCUMENT_CHARS",
     "MAX_FRAGMENT_SPREADS",
     "MAX_QUERY_COST",
     "MAX_QUERY_DEPTH",
     "MAX_TOKENS",
+    "PARSE_FAILED_CODE",
     "QUERY_TOO_COSTLY_CODE",
+    "VALIDATION_FAILED_CODE",
+    "CachedDocuments",
+    "ErrorCodes",
+    "RequestChecks",
+    "current_request_id",
+    "is_internal",
+    "log_errors",
+    "log_fault",
+    "mask",
+    "public_error",
+    "request_error",
+    "request_id_var",
+    "schema_extensions",
+    "with_code",
 ]
 
 INTERNAL_ERROR_MESSAGE = "Internal server error"
@@ -61,6 +79,8 @@ class CachedDocuments(SchemaExtension):
 
     A cached document was parsed and validated before: both steps are skipped. Otherwise
     Strawberry parses (with the token limit), this validates, and a document that passed is kept.
+    The rules are `document_cache.validate_document`'s, whatever the execution context lists: the
+    compiled path validates with the same ones, so one verdict serves both.
     """
 
     def __init__(self) -> None:

@@ -157,6 +157,17 @@ async def test_aliases_count_once_per_spread(client: httpx.AsyncClient) -> None:
     assert error["message"] == f"{count} aliases found. Allowed: {MAX_ALIASES}"
 
 
+async def test_introspection_counts_aliases_and_spreads_but_not_depth(
+    client: httpx.AsyncClient,
+) -> None:
+    aliases = " ".join(f"a{i}: description" for i in range(MAX_ALIASES + 1))
+    error = _error(await _post(client, f"{{ __schema {{ {aliases} }} }}"))
+    assert error["message"] == f"{MAX_ALIASES + 1} aliases found. Allowed: {MAX_ALIASES}"
+    fan_out = _fan_out(40).replace("on Query", "on __Schema").replace("__typename", "description")
+    error = _error(await _post(client, fan_out.replace("{ ...F0 }", "{ __schema { ...F0 } }", 1)))
+    assert "fragment spreads. Allowed" in error["message"]
+
+
 async def test_many_copies_of_one_field_are_refused(client: httpx.AsyncClient) -> None:
     # graphql-core compares every pair of fields with one name; its budget is ours to set.
     query = "{ " + "states { nodes { name } } " * 700 + "}"
