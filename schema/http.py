@@ -337,9 +337,12 @@ class GraphQLView(GraphQL[Context, None]):
         # through to fail later (deep inside the driver) as an internal error. Either way the
         # caller learns what is wrong and where.
         try:
-            return orjson.loads(data)
+            decoded = orjson.loads(data)
         except orjson.JSONDecodeError as error:
             raise HTTPException(400, f"The request body is not valid JSON: {error}") from error
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return decoded
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -183,3 +183,15 @@ async def test_a_statement_over_the_timeout_is_cancelled_with_a_clear_error(
     finally:
         await engine.dispose()
         await blocker.close()
+
+
+@pytest.mark.parametrize("body", [b"1", b'"x"', b"null", b"true"])
+async def test_a_body_that_is_json_but_not_an_object_is_400(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    # Found by bench/fuzz.py: these were 500s.
+    response = await client.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"message": "The request body must be a JSON object."}]}
