@@ -13,6 +13,11 @@
    `credence export` of the recognitions (CSV).
 4. For reference, the same rows COPYed into the real tables with their indexes, constraints
    and audit triggers in place (rolled back).
+5. New rows next to stored ones: `--new` recognitions (default 60,000) imported into a database
+   holding `--stored` recognitions (default 200,000) of the same recognizer/subject pairs, so
+   the overlap check meets stored episodes of every pair; against the same `--new` rows
+   imported into a database holding none, as a ratio (`--into-stored-only` runs this part
+   alone).
 
 Prints rows/s for each step, its time as a multiple of the floor, and the importer's peak memory.
 The database: --database-url, else TEST_DATABASE_URL, else DATABASE_URL, else a temporary
@@ -355,14 +360,97 @@ def server_url(given: str | None) -> str:
     return start_temporary_server()
 
 
+# --- new rows next to stored ones ----------------------------------------------------------------
+
+
+def _write_reference(folder: Path, sources: int) -> list[Path]:
+    """states.csv and sources.csv as `generate` writes them (no governments)."""
+    with (folder / "states.csv").open("w", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(["iso3", "iso2", "numeric", "name"])
+        for country in sorted(pycountry.countries, key=lambda c: c.alpha_3):
+            writer.writerow([country.alpha_3, country.alpha_2, country.numeric, country.name])
+    with (folder / "sources.csv").open("w", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(["key", "title", "kind", "reliability"])
+        for number in range(sources):
+            writer.writerow([f"src-{number}", f"Source number {number}", "news", "medium"])
+    return [folder / "states.csv", folder / "sources.csv"]
+
+
+def generate_into_stored(folder: Path, stored: int, new: int) -> tuple[list[Path], Path, Path]:
+    """(reference files, stored recognitions, new recognitions).
+
+    Recognitions between states only (about 62,000 pairs), so each pair gets several
+    episodes; every `stored + new`-th share of them is set aside as new, which puts the new
+    episodes between stored episodes of the same pairs. Episodes never overlap.
+    """
+    total = stored + new
+    sources = 100
+    reference = _write_reference(folder, sources)
+    states = sorted(country.alpha_3 for country in pycountry.countries)
+    stored_path, new_path = folder / "stored.recognitions.csv", folder / "new.recognitions.csv"
+    with stored_path.open("w", newline="") as a, new_path.open("w", newline="") as b:
+        stored_writer = csv.writer(a, lineterminator="\n")
+        new_writer = csv.writer(b, lineterminator="\n")
+        stored_writer.writerow(RECOGNITION_COLUMNS)
+        new_writer.writerow(RECOGNITION_COLUMNS)
+        taken = 0
+        for number, (cells, _, _) in enumerate(_recognitions(total, states, [], sources)):
+            # Spread the new rows evenly: row n is new when the running share falls behind.
+            if taken < new and (number + 1) * new // total > taken:
+                new_writer.writerow(cells)
+                taken += 1
+            else:
+                stored_writer.writerow(cells)
+    return reference, stored_path, new_path
+
+
+def measure_into_stored(server: str, folder: Path, stored: int, new: int) -> None:
+    """Time the import of `new` rows into an empty database and into one holding `stored`
+    rows of the same pairs, and print the ratio (goal: within 2x)."""
+    reference, stored_path, new_path = generate_into_stored(folder, stored, new)
+    timings: dict[str, Run] = {}
+    for label, preload in (("empty", []), ("stored", [stored_path])):
+        name = f"credence_bench_{uuid.uuid4().hex[:8]}"
+        asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+        try:
+            url = with_database(server, name)
+            migrations.upgrade(url)
+            run_credence(url, "import", "--quiet", *map(str, [*reference, *preload]))
+            timings[label] = run_credence(url, "import", "--json", str(new_path))
+            summary = json.loads(timings[label].output)["entities"]["recognitions"]
+            if summary["inserted"] != new:
+                raise SystemExit(f"{label}: expected {new} inserted rows, got {summary}")
+        finally:
+            asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    empty, into = timings["empty"], timings["stored"]
+    print(f"\n{new:,} new recognitions (same pairs as the stored ones):")
+    print(f"  plain {new:,}-row import into an empty database  {empty.seconds:8.2f} s")
+    print(f"  {new:,} rows into {stored:,} stored                  {into.seconds:8.2f} s")
+    ratio = into.seconds / empty.seconds
+    print(f"  ratio {ratio:.2f}x (goal: within 2x -> {'met' if ratio <= 2 else 'MISSED'})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="recognitions to generate")
     parser.add_argument("--database-url", help="server to use (a fresh database is created)")
     parser.add_argument("--keep", type=Path, help="write the generated files here and keep them")
+    parser.add_argument(
+        "--stored", type=int, default=200_000, help="recognitions stored before the new ones"
+    )
+    parser.add_argument("--new", type=int, default=60_000, help="new recognitions to import")
+    parser.add_argument(
+        "--into-stored-only", action="store_true", help="run only the new-next-to-stored part"
+    )
     arguments = parser.parse_args()
 
     server = server_url(arguments.database_url)
+    if arguments.into_stored_only:
+        with tempfile.TemporaryDirectory(prefix="credence-bench-") as scratch:
+            measure_into_stored(server, Path(scratch), arguments.stored, arguments.new)
+        return
     name = f"credence_bench_{uuid.uuid4().hex[:8]}"
     asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
     url = with_database(server, name)
@@ -447,6 +535,8 @@ def main() -> None:
     )
     if not unchanged_ok:
         raise SystemExit("the unchanged re-import changed something")
+    with tempfile.TemporaryDirectory(prefix="credence-bench-") as scratch:
+        measure_into_stored(server, Path(scratch), arguments.stored, arguments.new)
 
 
 if __name__ == "__main__":

@@ -285,6 +285,11 @@ async def resolve(connection: asyncpg.Connection, spec: EntitySpec) -> list[Data
             f"LEFT JOIN {spec.table} t ON t.{spec.key_column} = s.key"
         )
     await connection.execute(_resolve_sql(spec))
+    # A table made by CREATE TABLE AS has no statistics: the planner guesses a few dozen rows
+    # where the batch may hold a million, and the overlap check (and the merge after it) then
+    # probe the stored table once per staged row in nested loops, or rescan the staged rows
+    # once per stored match. Counted, it picks hash joins when they pay.
+    await connection.execute(f"ANALYZE {_res(spec)}")
     rows = list(await connection.fetch(_problems_sql(spec)))
     if spec.exclusive_episodes:
         await connection.execute(_overlaps_sql(spec))
@@ -311,6 +316,8 @@ async def merge(connection: asyncpg.Connection, spec: EntitySpec, scope: str = "
     if not (spec.cited or spec.periods):
         return
     await connection.execute(_facts_sql(spec, scope))
+    # Counted for the same reason as the resolved rows (see `resolve`).
+    await connection.execute(f"ANALYZE {_facts(spec)}")
     # Facts whose citations or periods change in this call; added to the batch's list after.
     await connection.execute(
         "CREATE TEMP TABLE _kids (entity text, kind text, fact_id int) ON COMMIT DROP"
