@@ -1,3 +1,14 @@
+"""What several commands share: the database URL, and running a coroutine that SIGTERM stops
+the way Ctrl-C does."""
+
+import asyncio
+import signal
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
 def database_url_for_cli() -> str:
     """DATABASE_URL, or the embedded server in the data folder (started if need be)."""
     # Imported here: settings and the engine module are not needed to parse the command line.
@@ -5,3 +16,38 @@ def database_url_for_cli() -> str:
     from api.settings import get_settings
 
     return resolve_database_url(get_settings())
+
+
+def run_interruptible(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(main)`, with SIGTERM handled as asyncio handles SIGINT: the task is
+    cancelled, so it rolls back and closes its connection on the way out, and then
+    KeyboardInterrupt is raised, as for Ctrl-C.
+
+    `kill`, `timeout`, systemd and container runtimes stop a process with SIGTERM; left to its
+    default action it would end the process at once, without a word, leaving the server to
+    notice the dropped connection. Callers catch KeyboardInterrupt and say what happened.
+    """
+    terminated = False
+
+    async def guarded() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+
+        def on_sigterm() -> None:
+            nonlocal terminated
+            terminated = True
+            task.cancel()
+
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+        try:
+            return await main
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+    try:
+        return asyncio.run(guarded())
+    except asyncio.CancelledError:
+        if terminated:
+            raise KeyboardInterrupt from None
+        raise

@@ -4,7 +4,6 @@ The importer (and through it the models, SQLAlchemy and asyncpg) is imported ins
 not here: the module is loaded for every `credence` command, `--help` included.
 """
 
-import asyncio
 import dataclasses
 import gc
 import json
@@ -17,11 +16,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from api.importer import ImportSummary
+    from api.importer import ImportSummary, LockWait
     from api.importer.pipeline import ProgressCallback
 
 _EXIT_REJECTED = 1
 _EXIT_USAGE = 2
+# Another import held the import lock for longer than --lock-timeout: try again later.
+_EXIT_BUSY = 3
 # What a shell reports for a command ended by SIGINT (128 + 2).
 _EXIT_INTERRUPTED = 130
 # api.importer.ENTITIES in dependency order, written out so that the help costs no import;
@@ -52,6 +53,11 @@ def register(app: typer.Typer) -> None:
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(_EXIT_USAGE)
+
+
+def _interrupted() -> typer.Exit:
+    typer.echo("interrupted: nothing was written", err=True)
+    return typer.Exit(_EXIT_INTERRUPTED)
 
 
 def _check_entity_names() -> None:
@@ -120,6 +126,10 @@ def _print_summary(summary: "ImportSummary") -> None:
         typer.echo(f"nothing was written: {len(summary.errors)} problem(s)")
 
 
+def _say_waiting(wait: "LockWait") -> None:
+    typer.echo(f"credence import: {wait}", err=True)
+
+
 def _report(summary: "ImportSummary", *, as_json: bool, quiet: bool, report: Path | None) -> None:
     for error in summary.errors:
         typer.echo(str(error), err=True)
@@ -181,15 +191,32 @@ def import_command(
             "changed since.",
         ),
     ] = False,
+    lock_timeout: Annotated[
+        float,
+        typer.Option(
+            "--lock-timeout",
+            metavar="SECONDS",
+            min=0,
+            help="How long to wait for another import to finish before giving up, having "
+            "written nothing (exit status 3); 0 gives up at once.",
+        ),
+    ] = 60.0,
 ) -> None:
     """Import CSV, NDJSON or JSON files as one all-or-nothing batch (upsert by natural key).
 
-    Exit status 0: every row accepted; 1: rows rejected; 2: usage error or unreadable file.
+    Exit status 0: every row accepted; 1: rows rejected; 2: usage error or unreadable file;
+    3: another import held the lock past --lock-timeout; 130: interrupted (Ctrl-C, SIGTERM).
     """
     import asyncpg
 
-    from api.cli.common import database_url_for_cli
-    from api.importer import ImportOptions, ImportUsageError, import_inputs, plan_files
+    from api.cli.common import database_url_for_cli, run_interruptible
+    from api.importer import (
+        ImportLockTimeout,
+        ImportOptions,
+        ImportUsageError,
+        import_inputs,
+        plan_files,
+    )
 
     _check_entity_names()
     _spare_the_garbage_collector()
@@ -204,11 +231,13 @@ def import_command(
             actor=actor,
             online=online,
             recheck=recheck,
+            lock_timeout=lock_timeout,
+            on_wait=None if quiet else _say_waiting,
         )
         inputs = plan_files(paths, options)
         url = database_url_for_cli()
         with _progress(show_progress) as progress:
-            summary = asyncio.run(
+            summary = run_interruptible(
                 import_inputs(
                     inputs,
                     database_url=url,
@@ -217,12 +246,15 @@ def import_command(
             )
     except ImportUsageError as problem:
         raise _fail(str(problem)) from None
+    except ImportLockTimeout as problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(_EXIT_BUSY) from None
     except (OSError, asyncpg.PostgresError) as problem:
         raise _fail(f"database: {problem}") from None
     except KeyboardInterrupt:
-        # The transaction was rolled back (or dies with the connection): say so, no traceback.
-        typer.echo("interrupted: nothing was written", err=True)
-        raise typer.Exit(_EXIT_INTERRUPTED) from None
+        # Ctrl-C or SIGTERM: the transaction was rolled back (or dies with the connection).
+        # Say so, no traceback.
+        raise _interrupted() from None
     _report(summary, as_json=as_json, quiet=quiet, report=report)
     if summary.errors:
         raise typer.Exit(_EXIT_REJECTED)
@@ -238,11 +270,24 @@ def export_command(
         typer.Option("--entity", help="Entity to export (repeat for several; default: all)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+    raw_formulas: Annotated[
+        bool,
+        typer.Option(
+            "--raw-formulas",
+            help="CSV: write text cells starting with = + - @ tab or CR as they are, without the "
+            "leading ' that keeps spreadsheets from running them as formulas.",
+        ),
+    ] = False,
 ) -> None:
-    """Write one file per entity (`<entity>.<format>`), ordered by natural key."""
+    """Write one file per entity (`<entity>.<format>`), ordered by natural key.
+
+    Each file is written under a temporary name in DIR and renamed over `<entity>.<format>`
+    once every file is complete: an existing file (or a symbolic link) of that name is
+    replaced, never written through, and an interrupted export leaves the old files as they were.
+    """
     import asyncpg
 
-    from api.cli.common import database_url_for_cli
+    from api.cli.common import database_url_for_cli, run_interruptible
     from api.importer import ImportUsageError, export_entities
     from api.importer.readers import FORMATS
 
@@ -250,15 +295,21 @@ def export_command(
     if format not in FORMATS:
         raise _fail(f"unknown format {format!r} (use csv, ndjson or json)")
     try:
-        summary = asyncio.run(
+        summary = run_interruptible(
             export_entities(
-                directory, database_url=database_url_for_cli(), format=format, entities=entity
+                directory,
+                database_url=database_url_for_cli(),
+                format=format,
+                entities=entity,
+                escape_formulas=not raw_formulas,
             )
         )
     except ImportUsageError as problem:
         raise _fail(str(problem)) from None
     except (OSError, asyncpg.PostgresError) as problem:
         raise _fail(str(problem)) from None
+    except KeyboardInterrupt:
+        raise _interrupted() from None
     if not quiet:
         for name, path in summary.files.items():
             typer.echo(f"{path}: {summary.rows[name]} rows")
@@ -273,14 +324,16 @@ def seed_command(
 ) -> None:
     """Migrate the database and load the bundled seed dataset (safe to run again)."""
     from api import migrations
-    from api.cli.common import database_url_for_cli
+    from api.cli.common import database_url_for_cli, run_interruptible
     from api.seed import SeedError, load_seed
 
     url = database_url_for_cli()
     migrations.upgrade(url)
     try:
-        summary = asyncio.run(load_seed(url, dry_run=dry_run))
+        summary = run_interruptible(load_seed(url, dry_run=dry_run))
     except SeedError as problem:
         typer.echo(str(problem), err=True)
         raise typer.Exit(_EXIT_REJECTED) from None
+    except KeyboardInterrupt:
+        raise _interrupted() from None
     _report(summary, as_json=as_json, quiet=quiet, report=None)

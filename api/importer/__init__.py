@@ -9,15 +9,19 @@ from api.importer.export import ExportSummary, export_entities
 from api.importer.pipeline import ImportOptions, import_files, import_inputs, plan_files
 from api.importer.readers import FileInput, RowsInput
 from api.importer.summary import EntitySummary, ImportSummary
+from api.importer.turns import ImportLockTimeout, LockHolder, LockWait
 
 __all__ = [
     "ENTITIES",
     "EntitySummary",
     "ExportSummary",
     "FileInput",
+    "ImportLockTimeout",
     "ImportOptions",
     "ImportSummary",
     "ImportUsageError",
+    "LockHolder",
+    "LockWait",
     "RowError",
     "RowsInput",
     "export_entities",

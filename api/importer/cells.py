@@ -363,4 +363,11 @@ def _plain_keys(items: list[Any]) -> bool:
 
 
 def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """The value as JSON, to show in an error; rows built in Python may nest lists deeper than
+    json.dumps can recurse (or hold what JSON cannot say), and the error must still be told."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except RecursionError:
+        return f"(a {type(value).__name__} nested too deeply to show)"
+    except (TypeError, ValueError):
+        return repr(value)[:200]

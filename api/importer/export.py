@@ -2,11 +2,19 @@
 
 Rows come out ordered by natural key (byte order, independent of the database's collation), and
 values are written exactly as the importer reads them, so export -> import into an empty
-database -> export gives the same files.
+database -> export gives the same files. CSV text cells that a spreadsheet would run as a
+formula are written with a leading `'`, which the importer removes (see api.importer.formulas).
+
+Files are written under temporary names created anew in the target folder (never opened
+through an existing name, so never through a symbolic link planted there) and renamed over
+the final names once all of them are complete.
 """
 
+import contextlib
 import csv
 import json
+import os
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +26,7 @@ import asyncpg
 from api.database_url import to_asyncpg_dsn
 from api.importer.entities import CITATION_COLUMN, ENTITIES, EntitySpec
 from api.importer.errors import ImportUsageError
+from api.importer.formulas import escape_cell
 from api.importer.fuzzy_dates import FuzzyDate, Period, format_fuzzy
 from api.importer.readers import FORMATS
 from api.models import Precision
@@ -179,12 +188,17 @@ def _period_end(day: str | None, precision: str | None) -> FuzzyDate | None:
 _CellReader = Callable[[asyncpg.Record], str]
 
 
-def _csv_cell_reader(column: str, selected: set[str]) -> _CellReader:
+def _csv_cell_reader(column: str, selected: set[str], formulas: bool) -> _CellReader:
     """How to write `column` in CSV: the same text as `_csv_cell(_values(...)[column])`, without
-    building the row's values first (this runs once per cell of every exported row)."""
+    building the row's values first (this runs once per cell of every exported row).
+
+    Text cells go through `escape_cell`; dates, periods and numbers do not (they are digits,
+    and a spreadsheet should see them as dates and numbers, see api.importer.formulas)."""
     if column == "sources":
         # CSV has no place for quotes: only the source keys are written.
-        return lambda record: ";".join(record["sources__keys"] or ())
+        return lambda record: escape_cell(
+            ";".join(record["sources__keys"] or ()), formulas=formulas
+        )
     if column == "periods":
         return lambda record: ";".join(
             str(Period(_period_end(fd, fp), _period_end(td, tp)))
@@ -198,29 +212,65 @@ def _csv_cell_reader(column: str, selected: set[str]) -> _CellReader:
             return "" if day is None else format_fuzzy(day, record[precision_name])
 
         return fuzzy
-    return lambda record: _csv_cell(record[column])
+    return lambda record: _csv_cell(record[column], formulas)
 
 
-def _csv_rows(spec: EntitySpec) -> Callable[[asyncpg.Record], list[str]]:
+def _csv_rows(spec: EntitySpec, formulas: bool) -> Callable[[asyncpg.Record], list[str]]:
     """A function from a record to its CSV cells; the readers are chosen on the first record."""
     readers: list[_CellReader] = []
 
     def cells(record: asyncpg.Record) -> list[str]:
         if not readers:
             selected = set(record.keys())
-            readers.extend(_csv_cell_reader(column, selected) for column in spec.columns)
+            readers.extend(_csv_cell_reader(column, selected, formulas) for column in spec.columns)
         return [read(record) for read in readers]
 
     return cells
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: Any, formulas: bool) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
         # CSV has no place for quotes: only the source keys are written.
-        return ";".join(item["source"] if isinstance(item, dict) else str(item) for item in value)
+        joined = ";".join(item["source"] if isinstance(item, dict) else str(item) for item in value)
+        return escape_cell(joined, formulas=formulas)
+    if isinstance(value, str):
+        return escape_cell(value, formulas=formulas)
+    # Whole numbers (episode): digits, nothing to escape.
     return str(value)
+
+
+def _create_temporary(folder: Path, final_name: str) -> tuple[Path, TextIO]:
+    """A new, empty file in `folder` for the content of `final_name`, opened for writing.
+
+    O_EXCL creates the file or fails, and with O_NOFOLLOW never opens through a symbolic link,
+    so nothing planted in the folder redirects the write; the random name makes a clash
+    unlikely (and it is retried). Mode 0666 less the umask, as for any file the user creates.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        path = folder / f".{final_name}.{secrets.token_hex(6)}.tmp"
+        try:
+            descriptor = os.open(path, flags, 0o666)
+        except FileExistsError:
+            continue
+        return path, os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+    raise ImportUsageError(f"{folder}: cannot create a temporary file for {final_name}")
+
+
+def _finish(stream: TextIO) -> None:
+    """Flush the file to disk before it is renamed into place: after a crash the final name
+    holds the old file or the whole new one."""
+    stream.flush()
+    os.fsync(stream.fileno())
+    stream.close()
+
+
+def _remove_quietly(paths: Iterable[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 class _Writer:
@@ -240,14 +290,13 @@ class _Writer:
         self._count += 1
 
     def write(self, values: dict[str, Any]) -> None:
-        if self._csv is not None:
-            self._csv.writerow([_csv_cell(v) for v in values.values()])
+        """One row as JSON (CSV rows go through `write_cells`)."""
+        assert self._csv is None
+        text = json.dumps(values, ensure_ascii=False)
+        if self._format == "ndjson":
+            self._stream.write(text + "\n")
         else:
-            text = json.dumps(values, ensure_ascii=False)
-            if self._format == "ndjson":
-                self._stream.write(text + "\n")
-            else:
-                self._stream.write(("\n" if self._count == 0 else ",\n") + text)
+            self._stream.write(("\n" if self._count == 0 else ",\n") + text)
         self._count += 1
 
     def close(self) -> None:
@@ -261,6 +310,7 @@ async def export_entities(
     database_url: str,
     format: str = "csv",
     entities: Iterable[str] | None = None,
+    escape_formulas: bool = True,
 ) -> ExportSummary:
     """Write `<entity>.<format>` files into `directory` (created if need be); returns the paths
     and row counts per entity.
@@ -268,7 +318,11 @@ async def export_entities(
     `format` is csv, ndjson or json; `entities` defaults to all nine. Every file is read from one
     snapshot and streamed from a server-side cursor, so memory stays flat. Importing the files
     into an empty database and exporting again gives the same files, except that CSV has no
-    place for citation quotes (use ndjson or json to keep them).
+    place for citation quotes (use ndjson or json to keep them). `escape_formulas` False writes
+    CSV cells starting with = + - @ tab or CR without their protecting `'`.
+
+    The files replace any of the same names only once all are written (a symbolic link of that
+    name is replaced, not followed); on an error or a cancellation none is.
     """
     if format not in FORMATS:
         raise ImportUsageError(f"unknown format {format!r} (use csv, ndjson or json)")
@@ -279,6 +333,8 @@ async def export_entities(
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before any I/O wait
     summary = ExportSummary()
+    # (temporary file, final name) of every file written so far.
+    written: list[tuple[Path, Path]] = []
     connection = await asyncpg.connect(
         to_asyncpg_dsn(database_url), server_settings={"application_name": "credence-export"}
     )
@@ -289,10 +345,12 @@ async def export_entities(
                 if spec.name not in chosen:
                     continue
                 path = target / f"{spec.name}.{_EXTENSION[format]}"
+                temporary, stream = _create_temporary(target, path.name)
+                written.append((temporary, path))
                 rows = 0
-                with path.open("w", encoding="utf-8", newline="") as stream:
+                with stream:
                     writer = _Writer(stream, format, spec.columns)
-                    csv_cells = _csv_rows(spec) if format == "csv" else None
+                    csv_cells = _csv_rows(spec, escape_formulas) if format == "csv" else None
                     async for record in connection.cursor(_query(spec), prefetch=5000):
                         if csv_cells is not None:
                             writer.write_cells(csv_cells(record))
@@ -300,8 +358,15 @@ async def export_entities(
                             writer.write(_values(spec, record))
                         rows += 1
                     writer.close()
+                    _finish(stream)
                 summary.files[spec.name] = path
                 summary.rows[spec.name] = rows
+        for temporary, path in written:
+            # rename(2): replaces whatever has the final name (a symbolic link itself, not
+            # the file it points to) in one step.
+            os.replace(temporary, path)
     finally:
+        # After a success these are gone already; after a failure, no partial file stays.
+        _remove_quietly(temporary for temporary, _ in written)
         await connection.close()
     return summary

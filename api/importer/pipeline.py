@@ -7,6 +7,7 @@ Should the database still refuse rows (a rule only it checks), the merge is retr
 under savepoints to name each refused line; with skip_invalid exactly those rows are left out.
 """
 
+import contextlib
 import getpass
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,14 +16,15 @@ from pathlib import Path, PurePath
 import asyncpg
 
 from api.database_url import to_asyncpg_dsn
-from api.importer import deferred_indexes, fingerprint, merge
+from api.importer import deferred_indexes, fingerprint, merge, turns
 from api.importer.cells import Cells
 from api.importer.deferred_indexes import DeferredIndexes, worth_deferring
 from api.importer.entities import ENTITIES, EntitySpec
-from api.importer.errors import RowError
-from api.importer.readers import FileInput, Header, Input, file_input
+from api.importer.errors import ImportUsageError, RowError
+from api.importer.readers import MAX_RECORD_BYTES, FileInput, Header, Input, file_input
 from api.importer.staging import Stager, staging_table
 from api.importer.summary import ImportSummary
+from api.importer.turns import DEFAULT_LOCK_TIMEOUT, WaitCallback
 
 # Called with the rows read so far and the current step ("reading recognitions.csv",
 # "merging recognitions").
@@ -49,6 +51,14 @@ _SESSION_SETTINGS = {
     "maintenance_work_mem": "512MB",
     "jit": "off",
 }
+# How often the server checks, while a statement of the import runs or waits for a lock, that
+# the client is still there (PostgreSQL 14+). An import killed with SIGKILL (or whose machine
+# went away) then stops within this interval, releasing the import lock, instead of running
+# its statement to the end or waiting on a lock for as long as that lock is held.
+# idle_in_transaction_session_timeout is not set: an import reading a slow pipe (`-`) is
+# legitimately idle between statements, and a dead client's idle session ends on its own (the
+# server is reading the socket and sees it close).
+_CLIENT_CHECK_INTERVAL = "2s"
 # A table whose rows change by at least this many (and a tenth of its size) is analyzed before
 # commit, so the first queries after a big import (an export, say) get good plans.
 _ANALYZE_MIN_ROWS = 1000
@@ -82,6 +92,15 @@ class ImportOptions:
     # Compare every row even when the files are those of an earlier import and nothing has
     # changed since (which otherwise returns at once, see api.importer.fingerprint).
     recheck: bool = False
+    # A record (CSV row, NDJSON line, JSON element) bigger than this is a row error, skipped
+    # without being held in memory.
+    max_record_bytes: int = MAX_RECORD_BYTES
+    # Seconds to wait for another import (or writer) holding the import lock before giving up
+    # with `ImportLockTimeout`, having written nothing; 0 gives up at once, None waits as long
+    # as it takes.
+    lock_timeout: float | None = DEFAULT_LOCK_TIMEOUT
+    # Called once, with who holds the lock, when the import has to wait for it.
+    on_wait: WaitCallback | None = None
 
 
 def default_actor() -> str:
@@ -94,7 +113,13 @@ def default_actor() -> str:
 def plan_files(paths: Sequence[str | Path], options: ImportOptions) -> list[FileInput]:
     """Check the paths and options before anything connects (ImportUsageError when wrong)."""
     return [
-        file_input(str(path), entity=options.entity, format=options.format, known=ENTITIES)
+        file_input(
+            str(path),
+            entity=options.entity,
+            format=options.format,
+            known=ENTITIES,
+            max_record_bytes=options.max_record_bytes,
+        )
         for path in paths
     ]
 
@@ -122,14 +147,29 @@ async def import_inputs(
     `RowsInput`s, rows built in Python as mappings of column name to value (JSON-like values:
     lists for multi-valued fields). Same semantics and summary as `import_files`."""
     chosen = options or ImportOptions()
+    if chosen.lock_timeout is not None and not chosen.lock_timeout >= 0:
+        raise ImportUsageError(
+            f"the lock timeout must be 0 or more seconds, not {chosen.lock_timeout}"
+        )
     connection = await asyncpg.connect(
         to_asyncpg_dsn(database_url),
         server_settings={"application_name": "credence-import", **_SESSION_SETTINGS},
     )
     try:
+        await _watch_client(connection)
         return await _run(connection, inputs, chosen)
     finally:
         await connection.close()
+
+
+async def _watch_client(connection: asyncpg.Connection) -> None:
+    """Have the server end this session's work soon after the client dies (see
+    `_CLIENT_CHECK_INTERVAL`). Set after connecting, not as a connection parameter: a server
+    built for a platform without the check refuses the value, and the import goes on without."""
+    with contextlib.suppress(asyncpg.InvalidParameterValueError, asyncpg.UndefinedObjectError):
+        await connection.execute(
+            f"SET client_connection_check_interval = '{_CLIENT_CHECK_INTERVAL}'"
+        )
 
 
 class _Batch:
@@ -167,7 +207,9 @@ async def _run(
             options.actor or default_actor(),
             options.origin,
         )
-        await connection.execute(fingerprint.LOCK_SQL)
+        await turns.take_import_lock(
+            connection, seconds=options.lock_timeout, on_wait=options.on_wait
+        )
         batch_print = await fingerprint.compute(
             connection, inputs, ignore_unknown_columns=options.ignore_unknown_columns
         )

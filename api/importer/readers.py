@@ -3,6 +3,9 @@
 Nothing here loads a whole file: CSV and NDJSON go line by line, JSON documents are decoded one
 element at a time from a sliding buffer. Damaged input (invalid UTF-8, NUL bytes, a truncated last
 record, malformed JSON) becomes a `RowError` with the line it was found on, never an exception.
+So does hostile input: a record bigger than `max_record_bytes`, JSON nested deeper than Python's
+decoder can recurse, a number with more digits than Python converts. Such a record is skipped
+without being decoded, and the records after it are read as usual.
 """
 
 import codecs
@@ -19,13 +22,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from api.importer.errors import ImportUsageError, RowError
+from api.importer.formulas import unescape_row
 
 FORMATS = ("csv", "ndjson", "json")
 _EXTENSIONS = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json"}
 _BOM = codecs.BOM_UTF8
 _CHUNK = 1 << 16
-# A JSON element larger than this is reported rather than buffered further.
-_MAX_ELEMENT = 64 << 20
+# A record (an NDJSON line, a JSON array element) larger than this is reported and skipped
+# rather than buffered: the default of `ImportOptions.max_record_bytes`.
+MAX_RECORD_BYTES = 64 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,7 @@ class FileInput:
     path: Path | None
     format: str
     entity: str | None
+    max_record_bytes: int = MAX_RECORD_BYTES
 
     def events(self) -> Iterator[ReadEvent]:
         if self.path is None:
@@ -95,10 +101,17 @@ def entity_from_name(path: Path) -> str:
 
 
 def file_input(
-    path_text: str, *, entity: str | None, format: str | None, known: Iterable[str]
+    path_text: str,
+    *,
+    entity: str | None,
+    format: str | None,
+    known: Iterable[str],
+    max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> FileInput:
     """Check one command-line path and say how to read it (ImportUsageError when we cannot)."""
     known_entities = set(known)
+    if max_record_bytes < 1:
+        raise ImportUsageError(f"the record size limit must be positive, not {max_record_bytes}")
     if format == "jsonl":
         format = "ndjson"
     if format is not None and format not in FORMATS:
@@ -110,7 +123,7 @@ def file_input(
     if path_text == "-":
         if entity is None or format is None:
             raise ImportUsageError("reading standard input (-) needs --entity and --format")
-        return FileInput("<stdin>", None, format, entity)
+        return FileInput("<stdin>", None, format, entity, max_record_bytes)
     path = Path(path_text)
     if not path.is_file():
         raise ImportUsageError(f"{path_text}: no such file")
@@ -127,7 +140,7 @@ def file_input(
             f"{', '.join(sorted(known_entities))}); use --entity"
         )
     # Errors name the file as the user wrote it.
-    return FileInput(path_text, path, chosen, name)
+    return FileInput(path_text, path, chosen, name, max_record_bytes)
 
 
 def _read(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
@@ -249,6 +262,8 @@ def _read_csv(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
             problems.append(
                 RowError(label, start, f"has {len(row)} fields, the header has {len(header)}")
             )
+        # A cell exported as '=... (kept from running as a formula) holds =... (see formulas).
+        row = unescape_row(row)
         # zip stops at the shorter (strict=False, its default: spelled out, the keyword alone
         # costs a tenth of a microsecond per record).
         fields = dict(zip(header, row))  # noqa: B905
@@ -275,10 +290,26 @@ def _csv_reason(message: str) -> str:
 # --- NDJSON --------------------------------------------------------------------------------------
 
 
+def _ndjson_lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """The lines of the stream, None for one longer than `limit` bytes (never held whole: the
+    rest of it is read and dropped a chunk at a time)."""
+    readline = stream.readline
+    while raw := readline(limit + 1):
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while (rest := readline(_CHUNK)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
 def _read_ndjson(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
     entity, label = source.entity, source.label
     assert entity is not None
-    for number, raw in enumerate(stream, start=1):
+    for number, raw in enumerate(_ndjson_lines(stream, source.max_record_bytes), start=1):
+        if raw is None:
+            yield RowError(label, number, _too_big(source.max_record_bytes), entity=entity)
+            continue
         chunk = raw[len(_BOM) :] if number == 1 and raw.startswith(_BOM) else raw
         try:
             text = chunk.decode("utf-8")
@@ -306,10 +337,34 @@ def _read_ndjson(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
                 entity=entity,
             )
             continue
+        except (RecursionError, ValueError) as problem:
+            yield RowError(label, number, _undecodable(problem), entity=entity)
+            continue
         if not isinstance(value, dict):
             yield RowError(label, number, "is not a JSON object", entity=entity)
             continue
         yield Record(entity, label, number, value)
+
+
+def _too_big(limit: int) -> str:
+    mebibytes = limit >= 1 << 20 and limit % (1 << 20) == 0
+    shown = f"{limit >> 20} MiB" if mebibytes else f"{limit:,} bytes"
+    return f"is larger than {shown}, the limit for one record: skipped without reading it"
+
+
+def _undecodable(problem: RecursionError | ValueError) -> str:
+    """Why Python's JSON decoder gave up on well-formed JSON (it raised something other than a
+    JSONDecodeError): nesting deeper than it can recurse, or a number too long to convert."""
+    if isinstance(problem, RecursionError):
+        return (
+            "nests arrays and objects too deeply to read (hundreds of levels; "
+            "a record needs three at most)"
+        )
+    if "integer string conversion" in str(problem):
+        return (
+            f"holds a number too long to read (more than {sys.get_int_max_str_digits():,} digits)"
+        )
+    return f"holds a value that cannot be read ({problem})"
 
 
 _DECODER = json.JSONDecoder()
@@ -343,11 +398,21 @@ class _JsonError(Exception):
         self.reason = reason
 
 
+class _BadElement(_JsonError):
+    """A well-formed element that cannot be decoded (too big, too deep): it can be skipped."""
+
+
+_SKIP_OUTSIDE = re.compile(r'[\[\]{}"]')
+_SKIP_IN_STRING = re.compile(r'["\\]')
+_SCALAR_END = re.compile(r"[,\]} \t\r\n]")
+
+
 class _JsonStream:
     """A JSON document read element by element from a buffer that never holds much more."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, max_element: int = MAX_RECORD_BYTES) -> None:
         self._stream = stream
+        self._max_element = max_element
         self._decoder = codecs.getincrementaldecoder("utf-8")()
         self._json = json.JSONDecoder()
         self._buffer = ""
@@ -411,28 +476,86 @@ class _JsonStream:
         return found
 
     def value(self) -> tuple[int, Any]:
-        """(line where it starts, value) of the next JSON value."""
+        """(line where it starts, value) of the next JSON value.
+
+        Raises `_BadElement` for a value too big or too deep to decode, leaving the position at
+        its start (see `skip_value`)."""
         self.peek()
         start_line = self.line
         while True:
             try:
                 value, end = self._json.raw_decode(self._buffer, self._pos)
             except json.JSONDecodeError as problem:
-                if len(self._buffer) - self._pos > _MAX_ELEMENT or not self._fill():
+                if len(self._buffer) - self._pos > self._max_element:
+                    raise _BadElement(start_line, _too_big(self._max_element)) from None
+                if not self._fill():
                     line = start_line + self._buffer.count("\n", self._pos, problem.pos)
                     hint = " (is the file truncated?)" if self._eof else ""
                     raise _JsonError(line, f"is not valid JSON: {problem.msg}{hint}") from None
-                self._chunk = min(self._chunk * 2, _MAX_ELEMENT)
+                self._chunk = min(self._chunk * 2, max(self._max_element, _CHUNK))
                 continue
+            except (RecursionError, ValueError) as problem:
+                raise _BadElement(start_line, _undecodable(problem)) from None
             # A value that ends exactly at the buffer's end may continue in the next chunk.
             if end == len(self._buffer) and not self._eof and self._fill():
                 continue
+            if end - self._pos > self._max_element:
+                raise _BadElement(start_line, _too_big(self._max_element))
             self._advance(end)
             return start_line, value
 
+    def skip_value(self) -> None:
+        """Move past the next value without decoding it: brackets are counted and strings
+        stepped over a regex match at a time, and what was passed is dropped from the buffer,
+        so neither the value's depth nor its size matters."""
+        self._chunk = _CHUNK
+        first = self.peek()
+        if first is None:
+            return
+        if first not in '[{"':
+            self._skip_scalar()
+            return
+        depth, in_string = 0, False
+        while True:
+            pattern = _SKIP_IN_STRING if in_string else _SKIP_OUTSIDE
+            found = pattern.search(self._buffer, self._pos)
+            if found is None:
+                self._advance(len(self._buffer))
+                if not self._fill():
+                    raise _JsonError(self.line, "is not valid JSON: the file ends inside a value")
+                continue
+            self._advance(found.end())
+            character = found.group()
+            if character == "\\":
+                # The escaped character (never a line break in valid JSON) may be in the next
+                # chunk.
+                if self._pos >= len(self._buffer) and not self._fill():
+                    raise _JsonError(self.line, "is not valid JSON: the file ends inside a string")
+                self._pos += 1
+            elif character == '"':
+                in_string = not in_string
+                if not in_string and depth == 0:
+                    return
+            elif character in "[{":
+                depth += 1
+            else:
+                depth -= 1
+                if depth == 0:
+                    return
+
+    def _skip_scalar(self) -> None:
+        while True:
+            found = _SCALAR_END.search(self._buffer, self._pos)
+            if found is not None:
+                self._advance(found.start())
+                return
+            self._advance(len(self._buffer))
+            if not self._fill():
+                return
+
 
 def _read_json(stream: BinaryIO, source: FileInput) -> Iterator[ReadEvent]:
-    document = _JsonStream(stream)
+    document = _JsonStream(stream, source.max_record_bytes)
     try:
         first = document.expect("[{", "an array of objects or an object of entities")
         if first == "[":
@@ -452,11 +575,16 @@ def _json_array(document: _JsonStream, source: FileInput, entity: str) -> Iterat
         document.expect("]", "]")
         return
     while True:
-        line, value = document.value()
-        if isinstance(value, dict):
-            yield Record(entity, source.label, line, value)
+        try:
+            line, value = document.value()
+        except _BadElement as problem:
+            yield RowError(source.label, problem.line, problem.reason, entity=entity)
+            document.skip_value()
         else:
-            yield RowError(source.label, line, "is not a JSON object", entity=entity)
+            if isinstance(value, dict):
+                yield Record(entity, source.label, line, value)
+            else:
+                yield RowError(source.label, line, "is not a JSON object", entity=entity)
         if document.expect(",]", "`,` or `]`") == "]":
             return
 

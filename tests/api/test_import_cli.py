@@ -50,8 +50,9 @@ def test_help_lists_the_options(command: str) -> None:
             "--json",
             "--online",
             "--recheck",
+            "--lock-timeout",
         ],
-        "export": ["DIR", "--format", "--entity"],
+        "export": ["DIR", "--format", "--entity", "--raw-formulas"],
         "seed": ["--dry-run", "--json"],
     }[command]
     for option in expected:

@@ -1,11 +1,13 @@
-"""Killing `credence import` mid-load (SIGKILL, or Ctrl-C as SIGINT) leaves the database exactly
-as it was, change log included; running the same command again then completes the import."""
+"""Killing `credence import` mid-load (SIGKILL, Ctrl-C as SIGINT, or SIGTERM as `kill` and service
+managers send it) leaves the database exactly as it was, change log included; running the same
+command again then completes the import."""
 
 import asyncio
 import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -37,9 +39,19 @@ async def current_statement(database_url: str) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
+# Starts `credence` with SIGINT at its default disposition. A shell starts a background job
+# (`pytest ... &` in a script) with SIGINT ignored, children inherit that, and Python then
+# installs no Ctrl-C handler: the SIGINT cases would test nothing. Re-enabled here by an exec
+# (no preexec_fn, which is unsafe in a process with threads), so the pid stays credence's own.
+_WITH_DEFAULT_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 def credence(database_url: str, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [CREDENCE, *args],
+        [sys.executable, "-c", _WITH_DEFAULT_SIGINT, CREDENCE, *args],
         env={**os.environ, "DATABASE_URL": database_url},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -81,8 +93,16 @@ async def loaded(database_url: str, tmp_path: Path) -> tuple[str, list[str]]:
         (signal.SIGKILL, "WITH merged AS (INSERT INTO recognition"),
         (signal.SIGINT, "WITH merged AS (INSERT INTO recognition"),
         (signal.SIGINT, "COPY"),
+        (signal.SIGTERM, "WITH merged AS (INSERT INTO recognition"),
+        (signal.SIGTERM, "COPY"),
     ],
-    ids=["sigkill-while-merging", "sigint-while-merging", "sigint-while-staging"],
+    ids=[
+        "sigkill-while-merging",
+        "sigint-while-merging",
+        "sigint-while-staging",
+        "sigterm-while-merging",
+        "sigterm-while-staging",
+    ],
 )
 async def test_an_interrupted_import_changes_nothing_and_the_rerun_completes(
     loaded: tuple[str, list[str]], how: signal.Signals, during: str
@@ -96,7 +116,8 @@ async def test_an_interrupted_import_changes_nothing_and_the_rerun_completes(
 
     assert process.returncode != 0
     assert b"Traceback" not in errors, errors.decode()
-    if how == signal.SIGINT:
+    if how in (signal.SIGINT, signal.SIGTERM):
+        # SIGTERM is handled as Ctrl-C is: rolled back, the same words and status.
         assert process.returncode == 130
         assert b"interrupted: nothing was written" in errors
     assert await snapshot(database_url) == before
