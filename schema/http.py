@@ -436,11 +436,12 @@ def _without_suggestions(error: GraphQLError) -> GraphQLError:
 
 def _has_code(response: GraphQLHTTPResponse | list[GraphQLHTTPResponse], code: str) -> bool:
     answers = response if isinstance(response, list) else [response]
-    return any(
-        (error.get("extensions") or {}).get("code") == code
-        for answer in answers
-        for error in answer.get("errors") or ()
-    )
+    for answer in answers:
+        for error in answer.get("errors") or ():
+            extensions = error.get("extensions") if isinstance(error, dict) else None
+            if isinstance(extensions, dict) and extensions.get("code") == code:
+                return True
+    return False
 
 
 async def _plain_request(request: Request) -> tuple[str, dict[str, Any] | None, str | None] | None:
