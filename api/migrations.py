@@ -7,20 +7,29 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+_PACKAGED_SCRIPTS = Path(__file__).resolve().parent / "migration_scripts"
 
-def _project_root() -> Path:
-    # A source checkout (editable install) keeps alembic/ beside api/; an installed package
-    # (the Docker image) runs from the project folder that holds it.
-    for candidate in (Path(__file__).resolve().parent.parent, Path.cwd()):
-        if (candidate / "alembic.ini").is_file():
-            return candidate
-    raise RuntimeError("alembic.ini not found: run credence from the project folder")
+
+def _source_checkout() -> Path | None:
+    """The project folder when credence runs from a source checkout (alembic.ini beside api/)."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "alembic.ini").is_file() and (root / "alembic").is_dir() else None
 
 
 def alembic_config(url: str) -> Config:
-    root = _project_root()
-    config = Config(str(root / "alembic.ini"))
-    config.set_main_option("script_location", str(root / "alembic"))
+    root = _source_checkout()
+    if root is not None:
+        # Developers' migrations, where `alembic revision` writes new ones.
+        config = Config(str(root / "alembic.ini"))
+        config.set_main_option("script_location", str(root / "alembic"))
+    elif _PACKAGED_SCRIPTS.is_dir():
+        # An installed package carries the same scripts (see pyproject.toml): no ini file and no
+        # project folder needed, so `credence db upgrade` works from any folder.
+        config = Config()
+        config.set_main_option("script_location", str(_PACKAGED_SCRIPTS))
+        config.set_main_option("path_separator", "os")
+    else:
+        raise RuntimeError("the migration scripts are missing from this installation of credence")
     # `%` is ConfigParser's interpolation character; URLs may contain it.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["configure_logger"] = False

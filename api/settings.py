@@ -1,6 +1,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from platformdirs import user_data_path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,7 +16,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CREDENCE_", env_file=".env", extra="ignore")
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
-    data_dir: Path = Path(".credence")
+    # The platform's user data folder (~/.local/share/credence on Linux), so every folder a
+    # `credence` command runs from finds the same embedded database.
+    data_dir: Path = Field(default_factory=lambda: user_data_path("credence"))
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)

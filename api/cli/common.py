@@ -4,7 +4,10 @@ the way Ctrl-C does."""
 import asyncio
 import signal
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 T = TypeVar("T")
 
@@ -16,6 +19,18 @@ def database_url_for_cli() -> str:
     from api.settings import get_settings
 
     return resolve_database_url(get_settings())
+
+
+def describe_database(settings: "Settings") -> str:
+    """Which server the commands use, in words safe to print (no password)."""
+    if settings.database_url:
+        from sqlalchemy.engine import make_url
+
+        from api.database_url import to_sqlalchemy_url
+
+        shown = make_url(to_sqlalchemy_url(settings.database_url))
+        return f"PostgreSQL at {shown.render_as_string(hide_password=True)} (DATABASE_URL)"
+    return f"embedded PostgreSQL in {settings.data_dir.expanduser().absolute()}"
 
 
 def run_interruptible(main: Coroutine[Any, Any, T]) -> T:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.common import database_url_for_cli
+from api.cli.common import database_url_for_cli, describe_database
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ def serve(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     url = database_url_for_cli()
+    typer.echo(f"database: {describe_database(settings)}", err=True)
     migrations.upgrade(url)
     if seed:
         seed_if_empty(url)
