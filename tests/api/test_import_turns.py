@@ -23,6 +23,8 @@ from tests.api.test_import_cli import CREDENCE, credence
 from tests.api.test_import_interrupt import credence as start_credence
 
 # Generous bounds for things that take well under a second: they only end a failing test.
+# (Every test database is a copy of one template, so its tables have the same OIDs in every
+# database of the server: the pg_locks queries below name the database too.)
 WAIT = 60.0
 
 
@@ -54,8 +56,8 @@ async def import_waiting_on_state(database_url: str) -> int:
     rows = await poll(
         database_url,
         "SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid "
-        "WHERE a.application_name = 'credence-import' AND NOT l.granted "
-        "AND l.relation = 'state'::regclass",
+        "WHERE a.application_name = 'credence-import' AND a.datname = current_database() "
+        "AND NOT l.granted AND l.relation = 'state'::regclass",
         "an import waiting for the state table",
     )
     return int(rows[0][0])
@@ -107,7 +109,8 @@ async def test_a_waiting_import_says_so_and_goes_on_when_the_first_one_ends(
     # The second import waits for the lock on change_log (it has said so by then).
     await poll(
         database_url,
-        "SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'change_log'::regclass",
+        "SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'change_log'::regclass "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         "the second import waiting for the import lock",
     )
 
