@@ -55,13 +55,23 @@ def state_rows() -> list[dict[str, Any]]:
     return current + historic
 
 
+# The story's files sit in this folder; each contested case's cited history in `cases/NAME/`.
+# NDJSON carries what CSV cannot: a quote with each cited source.
+_FORMATS = {".csv": "csv", ".ndjson": "ndjson"}
+
+
 def seed_files() -> list[Path]:
-    return sorted(SEED_DIR.glob("*.csv"))
+    return sorted(
+        path for path in SEED_DIR.rglob("*") if path.suffix in _FORMATS and path.is_file()
+    )
 
 
 def seed_inputs() -> list[Input]:
     files: list[Input] = [
-        FileInput(path.name, path, "csv", entity_from_name(path)) for path in seed_files()
+        FileInput(
+            str(path.relative_to(SEED_DIR)), path, _FORMATS[path.suffix], entity_from_name(path)
+        )
+        for path in seed_files()
     ]
     return [RowsInput("pycountry", "states", state_rows()), *files]
 
