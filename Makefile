@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-dev browser http-audit run test lint check-migrations schema ci bench-import bench-reads
+.PHONY: install install-dev browser http-audit run test data-check lint check-migrations schema ci bench-import bench-reads
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The seed's data quality: sources, quotes, days backed by quotes, government periods.
+data-check: install-dev
+	$(BIN)/python -m api.seed.quality
 
 # `alembic upgrade head` then `alembic check` on a fresh database (DATABASE_URL, else embedded).
 check-migrations: install-dev
