@@ -8,6 +8,8 @@ Each expected date is read from the cited sources (keys of api/seed/sources.csv)
   Supreme Court suspended the ban on the Taliban on 17 April 2025 with immediate effect; S08
   (BORNA, citing the FSB register) gives 20 May 2025 as the day the decision came into legal force.
   S97 and S98 (Grani.ru citing RIA Novosti) date the original ban to 14 February 2003.
+- S105 (Arms Control Association) and S106 (IRIN): resolution 1333 took effect one month after
+  its adoption on 19 December 2000.
 - S101 (AP, 22 December 2001): Rabbani handed power to Karzai's interim administration.
 - S103 (BBC) and S104 (AFP via Rediff): Pakistan closed the Taliban embassy, announced 22 Nov 2001.
 """
@@ -121,3 +123,12 @@ async def test_the_taliban_embassy_in_pakistan_closed_in_november_2001(graphql: 
         '{ envoy(key: "abdul-salam-zaeef@AFG>PAK#1") { ended { iso } endReason } }'
     )
     assert data["envoy"] == {"ended": {"iso": "2001-11-22"}, "endReason": "MISSION_CLOSED"}
+
+
+async def test_resolution_1333_took_effect_a_month_after_its_adoption(graphql: Any) -> None:
+    """Adopted 19 Dec 2000, in effect one month later, for a year (S105, S106); then 1390 (S33)."""
+    assert await _in_force(graphql, "UNSC:1333", "2000-12-20") == []
+    (in_2001,) = await _in_force(graphql, "UNSC:1333", "2001-06-01")
+    assert in_2001["from"] == {"iso": "2001-01"}
+    assert in_2001["to"] == {"iso": "2002-01-16"}
+    assert await _in_force(graphql, "UNSC:1333", "2002-01-17") == []

@@ -8,7 +8,7 @@ from tests.api.test_import import count, fetch
 
 async def test_seed_holds_the_expected_facts(seeded_database: str) -> None:
     expected = {
-        "source": 100,
+        "source": 102,
         "government": 3,
         "person": 16,
         "recognition": 4,
