@@ -7,7 +7,6 @@ does not parse or validate); HTTP errors are GraphQL-shaped JSON, not plain text
 our own page with its assets served from the package (no CDN).
 """
 
-import asyncio
 import html
 import logging
 import re
@@ -43,8 +42,8 @@ from schema.context import Context, create_context
 from schema.database_faults import SERVICE_UNAVAILABLE_CODE, fault_error
 from schema.http_guard import (
     ClientDisconnected,
+    RequestGuard,
     RequestLimits,
-    cancel_on_disconnect,
     read_body,
     replay,
 )
@@ -190,10 +189,7 @@ class GraphQLView(GraphQL[Context, None]):
             _check_method_and_media_type(scope["method"], headers)
             body = await read_body(scope, receive, self.limits.max_body_bytes)
             request = Request(scope, replay(body))
-            async with (
-                cancel_on_disconnect(receive),
-                asyncio.timeout(self.limits.request_timeout),
-            ):
+            async with RequestGuard(receive, self.limits.request_timeout):
                 response = await self._respond(request, body, media_type)
         except ClientDisconnected:
             # Nobody is left to answer; the statements the request ran were cancelled with it.

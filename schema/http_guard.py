@@ -6,8 +6,6 @@ is running for it (asyncpg sends a cancel request when its task is cancelled).
 """
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from cross_web import HTTPException
@@ -68,27 +66,55 @@ def replay(body: bytes) -> Receive:
     return receive
 
 
-@asynccontextmanager
-async def cancel_on_disconnect(receive: Receive) -> AsyncIterator[None]:
-    """Cancel the enclosed work when the client disconnects; raise `ClientDisconnected` then."""
-    task = asyncio.current_task()
-    assert task is not None
-    disconnected = False
+# A request still running after this long starts watching its client and arms its deadline.
+# Most requests finish sooner and never pay for a watcher task: one timer, set and cancelled.
+WATCH_AFTER_SECONDS = 0.05
 
-    async def watch() -> None:
-        nonlocal disconnected
-        while (await receive())["type"] != "http.disconnect":
+
+class RequestGuard:
+    """Cancel the enclosed work when the client disconnects or the deadline passes.
+
+    Raises `ClientDisconnected` or `TimeoutError` in place of the cancellation. Both are armed
+    only once the request has run for `WATCH_AFTER_SECONDS`: a request that needs the database
+    for longer than that is the one worth cancelling.
+    """
+
+    def __init__(self, receive: Receive, timeout: float) -> None:
+        self._receive = receive
+        self._timeout = timeout
+        self._watcher: asyncio.Task[None] | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        self._why: type[Exception] | None = None
+
+    async def __aenter__(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._task = task
+        self._loop = asyncio.get_running_loop()
+        self._deadline = self._loop.time() + self._timeout
+        self._handle = self._loop.call_later(
+            min(WATCH_AFTER_SECONDS, self._timeout), self._running_long
+        )
+
+    def _running_long(self) -> None:
+        self._watcher = self._loop.create_task(self._watch())
+        self._handle = self._loop.call_at(self._deadline, self._stop, TimeoutError)
+
+    async def _watch(self) -> None:
+        while (await self._receive())["type"] != "http.disconnect":
             pass
-        disconnected = True
-        task.cancel()
+        self._stop(ClientDisconnected)
 
-    watcher = asyncio.get_running_loop().create_task(watch())
-    try:
-        yield
-    except asyncio.CancelledError:
-        if not disconnected:
-            raise
-        task.uncancel()
-        raise ClientDisconnected from None
-    finally:
-        watcher.cancel()
+    def _stop(self, why: type[Exception]) -> None:
+        if self._why is None:
+            self._why = why
+            self._task.cancel()
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        if self._watcher is not None:
+            self._watcher.cancel()
+        if self._why is not None and kind is asyncio.CancelledError:
+            self._task.uncancel()
+            raise self._why
