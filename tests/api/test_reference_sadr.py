@@ -4,21 +4,21 @@ Asked through the GraphQL API over the bundled seed (case `api/seed/cases/sadr/`
 is the government `ESH:sadr` of Western Sahara, proclaimed on 27 February 1976.
 
 Where the figures come from:
-- The 1985 figure is the PBS Wide Angle list "Countries That Recognize the Sahrawi Arab Democratic
-  Republic" (19 August 2004, source ESH-pbs-2004): it names 63 states recognizing by 1 October 1985
-  (India, the last before Guatemala on 10 April 1986), and none of the sources read dates a
-  withdrawal before 1986.
-- The later figures are the fates of those same 63 states, each read from its cited withdrawal,
-  freeze or suspension (PBS 2004 for 1996-2000, it.wikipedia for 1989-2007, and news or agency
-  reports for 2008-2025: Seychelles 2008, Burundi 2010, Zambia and Papua New Guinea 2011, Mauritius
-  2014, Suriname and Jamaica 2016, Lesotho 2019, Bolivia and Guyana 2020, Peru 2022, Ecuador and
-  Panama 2024, Ghana 2025) and re-recognitions (Burundi 2008, Panama and Mauritius 2015, Peru and
-  Bolivia 2021, Colombia 2022).
-- Not reconciled: Wikipedia (source ESH-wp-recognition) counts 84 UN members recognizing at some
-  time and 46 in November 2024. The rows do not yet hold the 21 or so states that first recognized
-  after 1985 (no dated source could be read for them), so the rows give 30 in force on
-  1 November 2024 for the 1976-1985 recognizers only; the tests below assert the figures the rows'
-  sources support, not Wikipedia's totals.
+- 1985: the PBS Wide Angle list "Countries That Recognize the Sahrawi Arab Democratic Republic"
+  (19 August 2004, source ESH-pbs-2004) names 63 states recognizing from 28 February 1976
+  (Madagascar) to 1 October 1985 (India), the next being Guatemala on 10 April 1986. None of the
+  sources read dates a withdrawal before 1986. (Lesotho, dated 9 October 1979 by PBS and
+  9 October 1985 by Morocco's foreign ministry, is inside 1985 either way.)
+- Since then: each withdrawal, freeze or suspension and each re-recognition is read from its own
+  cited source (PBS 2004 and it.wikipedia for 1989-2007; ministry statements and news agency
+  reports for 2008-2025, e.g. Ecuador 22 October 2024, Panama 21 November 2024, Ghana
+  6 January 2025), and so is each first recognition after 1985 (Guatemala 1986 ... Uruguay 2005,
+  Haiti 2006).
+- Not reconciled: Wikipedia (ESH-wp-recognition) counts 84 UN members recognizing at some time and
+  46 in November 2024; the rows hold 79 recognizers and give 37 in force on 1 November 2024. No
+  dated source could be read for the Dominican Republic, Trinidad and Tobago, Saint Kitts and
+  Nevis, Equatorial Guinea or South Sudan, and Wikipedia's own table could not be read, so the
+  tests assert the figures the rows' sources support, not Wikipedia's totals.
 """
 
 from collections.abc import AsyncIterator
@@ -95,7 +95,7 @@ async def in_force(client: httpx.AsyncClient, day: str) -> set[str]:
 async def test_how_many_states_recognized_the_sadr_at_the_end_of_1985(
     client: httpx.AsyncClient,
 ) -> None:
-    """63: every state on the PBS (2004) list with a recognition date up to 1 October 1985."""
+    """63: every state on the PBS (2004) list with a recognition date before 1986."""
     codes = await in_force(client, "1985-12-31")
     assert len(codes) == 63
     # First and last of the period in the PBS list:
@@ -113,44 +113,61 @@ async def test_the_sadr_is_a_government_of_western_sahara_in_power_today(
     assert data["government"]["inPower"] is True
 
 
-async def test_how_many_of_those_states_recognize_the_sadr_today(
-    client: httpx.AsyncClient,
-) -> None:
-    """27 of the 63 recognize on 2026-11-30, per the cited withdrawals and re-recognitions.
+async def test_how_many_states_recognize_the_sadr_today(client: httpx.AsyncClient) -> None:
+    """35 on 2026-11-30, per the cited recognitions, withdrawals and re-recognitions.
 
-    Of the 63: 39 first episodes ended (36 withdrawn, frozen or suspended; South Yemen
-    ceased on 22 May 1990; Tuvalu and Kiribati no later than March 2011, when MAP said no Pacific
-    Islands Forum member recognized the SADR), and 3 of those states came back and still recognize:
-    Colombia (10 August 2022), Bolivia (16 September 2021), Mauritius (2015).
+    28 of the 63 states of 1985 (Colombia, Bolivia, Mauritius and Lesotho among them, back after a
+    withdrawal or suspension), plus 7 later recognizers in force today: Belize, Honduras, Namibia,
+    East Timor, South Africa, Uruguay, and Kenya in its second episode (from February 2014).
     """
     codes = await in_force(client, "2026-11-30")
-    assert len(codes) == 27
-    assert {"COL", "BOL", "MUS", "DZA", "MEX", "VEN"} <= codes
+    assert len(codes) == 35
+    assert {"COL", "BOL", "MUS", "LSO", "ZAF", "URY", "KEN", "DZA", "MEX", "VEN"} <= codes
     # Recent suspensions: Ecuador (22 October 2024), Panama (21 November 2024),
-    # Ghana (6 January 2025).
+    # Ghana (6 January 2025); Peru withdrew again on 18 August 2022.
     assert not {"ECU", "PAN", "GHA", "PER", "YMD"} & codes
 
 
 async def test_how_many_withdrawals_freezes_and_suspensions_between_1986_and_today(
     client: httpx.AsyncClient,
 ) -> None:
-    """39 ends recorded as withdrawn (the sources' "withdrawn", "revoked", "frozen", "suspended").
+    """50 ends recorded as withdrawn (the sources' "withdrawn", "revoked", "frozen", "suspended").
 
-    36 first episodes (Saint Lucia and the Solomon Islands 1989 ... Ghana 2025) plus the second
-    episodes of Burundi (2010), Panama (2024) and Peru (2022); not counted as withdrawn: South
-    Yemen (the recognizer ceased in 1990) and Tuvalu and Kiribati (no end reason).
+    From Saint Lucia and the Solomon Islands (1989) to Ghana (6 January 2025), second episodes
+    included (Burundi 2010, Peru 2022, Panama 2024, Malawi 2017). Three more ends are not
+    withdrawals: South Yemen (the recognizer ceased on 22 May 1990) and Tuvalu and Kiribati (no
+    later than March 2011, reason unknown).
     """
     withdrawn = await ask(
         client, ENDS_BETWEEN, **{"from": "1986-01-01", "to": "2026-11-30", "reason": ["WITHDRAWN"]}
     )
-    assert withdrawn["recognitions"]["totalCount"] == 39
+    assert withdrawn["recognitions"]["totalCount"] == 50
     every_end = await ask(client, ENDS_BETWEEN, **{"from": "1986-01-01", "to": "2026-11-30"})
-    assert every_end["recognitions"]["totalCount"] == 42
-    # The rows reconcile: 63 at the end of 1985, 42 ends since, 6 re-recognitions, 27 today.
-    again = await ask(client, STARTS_SINCE, since="1986-01-01")
-    assert again["recognitions"]["totalCount"] == 6
+    assert every_end["recognitions"]["totalCount"] == 53
+    # The rows reconcile: 63 at the end of 1985, 53 ends since, 25 starts since, 35 today.
+    starts = await ask(client, STARTS_SINCE, since="1986-01-01")
+    assert starts["recognitions"]["totalCount"] == 25
     today = await in_force(client, "2026-11-30")
-    assert 63 - 42 + again["recognitions"]["totalCount"] == len(today)
+    assert 63 - 53 + starts["recognitions"]["totalCount"] == len(today)
+
+
+async def test_caribbean_withdrawals_since_2000_up_to_jamaica(client: httpx.AsyncClient) -> None:
+    """Morocco's foreign ministry (September 2016): Jamaica was the 9th Caribbean state to withdraw.
+
+    The rows hold 7 of them (Dominica, Antigua and Barbuda, Grenada 2010; Saint Vincent, Barbados,
+    Haiti 2013; Jamaica 2016). Saint Kitts and Nevis and Saint Lucia, which withdrew in
+    August 2010 (ESH-alittihad-caribbean-2010), make 9 but have no row: no source read dates
+    Saint Kitts's recognition or Saint Lucia's re-recognition after its 1989 withdrawal.
+    """
+    data = await ask(client, ENDS_BETWEEN, **{"from": "2000-01-01", "to": "2016-09-14"})
+    island_caribbean = {"ATG", "BRB", "DMA", "GRD", "HTI", "JAM", "VCT", "KNA", "LCA", "TTO"}
+    codes = {
+        node["recognizer"]["iso3"]
+        for node in data["recognitions"]["nodes"]
+        if node["recognizer"]["iso3"] in island_caribbean
+    }
+    assert codes == {"ATG", "BRB", "DMA", "GRD", "HTI", "JAM", "VCT"}
+    assert len(codes | {"KNA", "LCA"}) == 9
 
 
 async def test_recent_suspensions_are_read_as_withdrawals_with_the_sources_word(
