@@ -141,6 +141,9 @@ async def test_how_many_states_recognized_palestine_on_1_january_2012(
     AFP, 20 January 2012 (PSE-afp-2012-thailand): the Palestinian foreign minister "said the
     announcement [Thailand's, the first of 2012, made on 17 January: PSE-mfa-thailand-2012]
     brought to 131 the number of countries that recognize a Palestinian state", so 130 before it.
+    AFP after Iceland's recognition of 15 December 2011 (PSE-afp-2011-count) agrees: "Figures
+    published by the Palestine Liberation Organization indicate that 130 countries have
+    recognized Palestine" (AFP's own count then was "at least 112").
     """
     before_thailand = await _un_members_on(client, "2012-01-01")
     assert len(before_thailand) == 131 - 1
