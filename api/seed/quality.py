@@ -11,9 +11,9 @@ checks what makes the dataset worth citing:
 It prints the rows, sources and facts of each case, and exits 1 when a check fails.
 """
 
-import calendar
 import csv
 import json
+import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -34,7 +34,68 @@ FACT_DATES: dict[str, tuple[str, ...]] = {
     "governments": (),
     "persons": (),
 }
-_MONTHS = [name.lower() for name in calendar.month_name[1:]]
+# Month names in the languages the sources are written in (stems, so that inflected forms
+# such as Russian "июля" or Portuguese "março" match).
+_MONTHS: tuple[tuple[str, ...], ...] = (
+    (
+        "jan",
+        "ene",
+        "gen",
+        "janv",
+        "janeiro",
+        "januar",
+        "januari",
+        "январ",
+        "يناير",
+        "جانفي",
+        "كانون الثاني",
+    ),
+    (
+        "feb",
+        "fév",
+        "fev",
+        "febbr",
+        "fevereiro",
+        "februar",
+        "februari",
+        "феврал",
+        "فبراير",
+        "فيفري",
+        "شباط",
+    ),
+    ("mar", "mär", "marzo", "março", "maart", "март", "مارس", "آذار"),
+    ("apr", "avr", "abr", "aprile", "abril", "april", "апрел", "أبريل", "ابريل", "أفريل", "نيسان"),
+    ("may", "mai", "mayo", "maggio", "maio", "mei", "мая", "май", "مايو", "ماي", "أيار"),
+    ("jun", "juin", "junio", "giugno", "junho", "juni", "июн", "يونيو", "جوان", "حزيران"),
+    ("jul", "juil", "julio", "luglio", "julho", "juli", "июл", "يوليو", "يوليوز", "جويلية", "تموز"),
+    ("aug", "août", "ago", "agosto", "augustus", "август", "أغسطس", "غشت", "أوت", "آب"),
+    (
+        "sep",
+        "sept",
+        "set",
+        "settembre",
+        "setembro",
+        "septiembre",
+        "сентябр",
+        "سبتمبر",
+        "شتنبر",
+        "أيلول",
+    ),
+    ("oct", "okt", "ott", "out", "outubro", "ottobre", "октябр", "أكتوبر", "اكتوبر", "تشرين الأول"),
+    ("nov", "noviembre", "novembre", "novembro", "ноябр", "نوفمبر", "نونبر", "تشرين الثاني"),
+    (
+        "dec",
+        "déc",
+        "dic",
+        "dez",
+        "dicembre",
+        "dezembro",
+        "diciembre",
+        "декабр",
+        "ديسمبر",
+        "كانون الأول",
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,15 +154,53 @@ def read_rows(path: Path) -> Iterator[Row]:
             yield Row(case, entity, f"{label}:{number}", values, _citations(values.get("sources")))
 
 
-def _gives_day(quote: str, day: date) -> bool:
+# Weekday names: a report dated D that says "on Monday" gives the day, read with its date.
+_WEEKDAYS: tuple[tuple[str, ...], ...] = (
+    ("monday", "lundi", "lunes", "lunedì", "segunda", "montag", "maandag", "الاثنين", "الإثنين"),
+    ("tuesday", "mardi", "martes", "martedì", "terça", "dienstag", "dinsdag", "الثلاثاء"),
+    (
+        "wednesday",
+        "mercredi",
+        "miércoles",
+        "mercoledì",
+        "quarta",
+        "mittwoch",
+        "woensdag",
+        "الأربعاء",
+    ),
+    ("thursday", "jeudi", "jueves", "giovedì", "quinta", "donnerstag", "donderdag", "الخميس"),
+    ("friday", "vendredi", "viernes", "venerdì", "sexta", "freitag", "vrijdag", "الجمعة"),
+    ("saturday", "samedi", "sábado", "sabato", "samstag", "zaterdag", "السبت"),
+    ("sunday", "dimanche", "domingo", "domenica", "sonntag", "zondag", "الأحد"),
+)
+# How long after the event a report may say "on Monday" and mean it.
+_REPORT_DAYS = 7
+
+
+def _gives_weekday(quote: str, day: date, published: str | None) -> bool:
+    """A quote naming the weekday of `day`, in a source published within a week after it."""
+    if not published or len(published) != 10:
+        return False
+    lag = (date.fromisoformat(published) - day).days
     text = quote.lower()
-    if day.isoformat() in text:
+    return 0 <= lag <= _REPORT_DAYS and any(name in text for name in _WEEKDAYS[day.weekday()])
+
+
+def _gives_day(quote: str, day: date) -> bool:
+    """Whether the quote states `day`: as an ISO date, d/m/y digits, or a day and a month name."""
+    text = quote.lower()
+    numeric = (f"{day.day}", f"{day.day:02d}")
+    months = (f"{day.month}", f"{day.month:02d}")
+    if day.isoformat() in text or any(
+        f"{d}{sep}{m}{sep}{day.year}" in text or f"{m}{sep}{d}{sep}{day.year}" in text
+        for d in numeric
+        for m in months
+        for sep in "/.-"
+    ):
         return True
-    month = _MONTHS[day.month - 1]
-    numbers = {str(day.day), f"{day.day:02d}"}
-    return (month in text or month[:3] in text) and any(
-        token.strip(".,;:()stndrh") in numbers for token in text.replace("-", " ").split()
-    )
+    words = re.findall(r"\w+", text)
+    has_day = any(word.rstrip("stndrhaeº") in numeric or word in numeric for word in words)
+    return has_day and any(name in text for name in _MONTHS[day.month - 1])
 
 
 def _periods(text: str) -> list[tuple[date, date]]:
@@ -137,14 +236,20 @@ def check(rows: list[Row]) -> list[str]:
             if citation.source not in sources:
                 problems.append(f"{row.where}: cites unknown source {citation.source}")
         quotes = [c.quote for c in row.citations if c.quote]
-        if row.case != "story" and not quotes:
+        # Government and person rows describe, in CSV, what the facts refer to; the facts quote.
+        if row.case != "story" and not quotes and row.entity not in ("governments", "persons"):
             problems.append(f"{row.where}: no citation quotes its source")
         for column in FACT_DATES[row.entity]:
             value = row.values.get(column)
             if not value or len(str(value)) != 10 or not quotes:
                 continue
             day = date.fromisoformat(str(value))
-            if not any(_gives_day(quote, day) for quote in quotes):
+            if not any(
+                _gives_day(c.quote, day)
+                or _gives_weekday(c.quote, day, sources[c.source].values.get("published"))
+                for c in row.citations
+                if c.quote and c.source in sources
+            ):
                 problems.append(
                     f"{row.where}: {column} {value} is given to the day, no quote gives it"
                 )

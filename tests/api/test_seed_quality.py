@@ -65,4 +65,36 @@ def test_each_check_names_the_row_and_the_problem() -> None:
         "r.ndjson:1: recognizes ESH:sadr outside its periods, no note says why"
     ]
     assert check([SOURCE, GOVERNMENT, noted]) == []
-    assert check([SOURCE, GOVERNMENT, unknown]) == ["r.ndjson:1: cites unknown source D9"]
+    assert check([SOURCE, GOVERNMENT, unknown]) == [
+        "r.ndjson:1: cites unknown source D9",
+        "r.ndjson:1: from 1976-03-06 is given to the day, no quote gives it",
+    ]
+
+
+def test_a_day_is_read_in_the_forms_sources_write_it() -> None:
+    for quote in (
+        "le 6 mars 1976",
+        "el 6 de marzo de 1976",
+        "06.03.1976",
+        "6/3/1976",
+        "March 6th, 1976",
+        "في 6 مارس 1976",
+    ):
+        row = _recognition([Citation("D1", quote)])
+        assert check([SOURCE, GOVERNMENT, row]) == [], quote
+
+
+def test_a_weekday_counts_in_a_report_published_days_after() -> None:
+    dated = Row(
+        "demo",
+        "sources",
+        "s.csv:4",
+        {"key": "D3", "title": "Wire", "url": "https://x.test/3", "published": "1976-03-08"},
+    )
+    # 6 March 1976 was a Saturday; the report of Monday 8 March says "on Saturday".
+    saturday = _recognition([Citation("D3", "Algeria recognized the republic on Saturday.")])
+    assert check([SOURCE, dated, GOVERNMENT, saturday]) == []
+    friday = _recognition([Citation("D3", "Algeria recognized the republic on Friday.")])
+    assert check([SOURCE, dated, GOVERNMENT, friday]) == [
+        "r.ndjson:1: from 1976-03-06 is given to the day, no quote gives it"
+    ]
