@@ -80,7 +80,7 @@ class CompiledReads:
     def __init__(self, schema: Schema, *, plan_cache_size: int = PLAN_CACHE_SIZE) -> None:
         self._schema = schema._schema
         self._documents = documents_for(self._schema)
-        self._plans: OrderedDict[tuple[bytes, date], _Plan] = OrderedDict()
+        self._plans: OrderedDict[_PlanKey, _Plan] = OrderedDict()
         self._plan_cache_size = plan_cache_size
         self.stats = CompiledStats()
 
@@ -184,12 +184,20 @@ class CompiledReads:
         return b'{"data":{' + b",".join(parts) + b"}}"
 
 
-def _plan_key(
-    query: str, operation_name: str | None, variables_json: bytes
-) -> tuple[bytes, date] | None:
-    """A digest of the request, or None when it is too large to keep a plan for."""
+# Requests up to this size are keyed by their own text (hashing a short str is cheaper than a
+# digest, and 512 keys of this size hold about 2 MB); larger ones by a digest of it.
+_PLAIN_KEY_BYTES = 2048
+_PlanKey = tuple[str | bytes | None, ...]
+
+
+def _plan_key(query: str, operation_name: str | None, variables_json: bytes) -> _PlanKey | None:
+    """The plan cache's key of a request, or None when it is too large to keep a plan for."""
     if len(query) > MAX_CACHED_DOCUMENT_CHARS or len(variables_json) > MAX_CACHED_VARIABLES_BYTES:
         return None
+    # Today's date is part of the key: `inPower` and `currentGovernment` default to it.
+    today = date.today().isoformat()
+    if len(query) + len(variables_json) <= _PLAIN_KEY_BYTES:
+        return (query, operation_name, variables_json, today)
     digest = hashlib.blake2b(digest_size=32)
     for part in (query, operation_name or ""):
         encoded = part.encode("utf-8", "surrogatepass")
@@ -197,5 +205,4 @@ def _plan_key(
         digest.update(len(encoded).to_bytes(8, "big") + encoded)
     digest.update(b"\x01" if operation_name is not None else b"\x00")
     digest.update(variables_json)
-    # Today's date is part of the key: `inPower` and `currentGovernment` default to it.
-    return digest.digest(), date.today()
+    return (digest.digest(), today)

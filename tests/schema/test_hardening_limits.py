@@ -404,7 +404,7 @@ async def test_the_document_cache_keeps_only_valid_documents_of_modest_size(
     assert len(documents) == 1
 
 
-async def test_the_plan_cache_keeps_digests_and_no_failures() -> None:
+async def test_the_plan_cache_keeps_small_keys_and_digests_and_no_failures() -> None:
     compiled = CompiledReads(schema)
     query = "query ($iso3: String!) { state(iso3: $iso3) { name } }"
     assert isinstance(compiled.plan(query, {"iso3": "AFG"}, None), list)
@@ -417,7 +417,13 @@ async def test_the_plan_cache_keeps_digests_and_no_failures() -> None:
     compiled.plan(query, {"iso3": 1}, None)
     compiled.plan(COSTLY, {"first": 100}, None)
     assert len(compiled._plans) == 1
-    [(digest, _day)] = compiled._plans
+    # A short request is its own key; a longer one (up to the cache's limits) a digest.
+    [small] = compiled._plans
+    assert small[0] == query
+    padded = query + " " * 3000
+    assert isinstance(compiled.plan(padded, {"iso3": "AFG"}, None), list)
+    assert len(compiled._plans) == 2
+    digest, _day = list(compiled._plans)[-1]
     assert isinstance(digest, bytes) and len(digest) == 32
 
 
