@@ -154,7 +154,7 @@ def read_rows(path: Path) -> Iterator[Row]:
             yield Row(case, entity, f"{label}:{number}", values, _citations(values.get("sources")))
 
 
-# Weekday names: a report dated D that says "on Monday" gives the day, read with its date.
+# Weekday names, for reports that date an event by its weekday.
 _WEEKDAYS: tuple[tuple[str, ...], ...] = (
     ("monday", "lundi", "lunes", "lunedì", "segunda", "montag", "maandag", "الاثنين", "الإثنين"),
     ("tuesday", "mardi", "martes", "martedì", "terça", "dienstag", "dinsdag", "الثلاثاء"),
@@ -177,13 +177,25 @@ _WEEKDAYS: tuple[tuple[str, ...], ...] = (
 _REPORT_DAYS = 7
 
 
-def _gives_weekday(quote: str, day: date, published: str | None) -> bool:
-    """A quote naming the weekday of `day`, in a source published within a week after it."""
+_TODAY = ("today", "aujourd'hui", "hoy", "oggi", "hoje", "heute", "vandaag", "اليوم", "сегодня")
+
+
+def _gives_relative_day(quote: str, day: date, published: str | None) -> bool:
+    """A report's own way of giving a day, read with its publication date: "today", a weekday
+    ("on Monday") or a bare day of the month ("on the 20th") within a week before it."""
     if not published or len(published) != 10:
         return False
-    lag = (date.fromisoformat(published) - day).days
+    issued = date.fromisoformat(published)
+    lag = (issued - day).days
+    if not 0 <= lag <= _REPORT_DAYS:
+        return False
     text = quote.lower()
-    return 0 <= lag <= _REPORT_DAYS and any(name in text for name in _WEEKDAYS[day.weekday()])
+    if lag <= 1 and any(word in text for word in _TODAY):
+        return True
+    if any(name in text for name in _WEEKDAYS[day.weekday()]):
+        return True
+    ordinal = re.search(rf"(?<!\d){day.day}(st|nd|rd|th|er|e|º)(?!\w)", text)
+    return ordinal is not None and issued.month == day.month
 
 
 def _gives_day(quote: str, day: date) -> bool:
@@ -191,12 +203,21 @@ def _gives_day(quote: str, day: date) -> bool:
     text = quote.lower()
     numeric = (f"{day.day}", f"{day.day:02d}")
     months = (f"{day.month}", f"{day.month:02d}")
-    if day.isoformat() in text or any(
-        f"{d}{sep}{m}{sep}{day.year}" in text or f"{m}{sep}{d}{sep}{day.year}" in text
+    if day.isoformat() in text or f"{day.year}年{day.month}月{day.day}日" in text:
+        return True
+    forms = (
+        form
         for d in numeric
         for m in months
         for sep in "/.-"
-    ):
+        # 9.6.1975 or 09/06/1975; 6/9/1975; 1975.6.9 (the Chinese foreign ministry's tables)
+        for form in (
+            f"{d}{sep}{m}{sep}{day.year}",
+            f"{m}{sep}{d}{sep}{day.year}",
+            f"{day.year}{sep}{m}{sep}{d}",
+        )
+    )
+    if any(re.search(rf"(?<!\d){re.escape(form)}(?!\d)", text) for form in forms):
         return True
     words = re.findall(r"\w+", text)
     has_day = any(word.rstrip("stndrhaeº") in numeric or word in numeric for word in words)
@@ -246,7 +267,7 @@ def check(rows: list[Row]) -> list[str]:
             day = date.fromisoformat(str(value))
             if not any(
                 _gives_day(c.quote, day)
-                or _gives_weekday(c.quote, day, sources[c.source].values.get("published"))
+                or _gives_relative_day(c.quote, day, sources[c.source].values.get("published"))
                 for c in row.citations
                 if c.quote and c.source in sources
             ):
