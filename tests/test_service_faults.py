@@ -9,7 +9,6 @@ import asyncio
 import gc
 import json
 import signal
-import socket
 import tempfile
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -29,6 +28,7 @@ from api.app import create_app
 from api.database import create_engine
 from api.database_url import to_asyncpg_dsn
 from api.settings import Settings
+from tests.live_server import free_port
 
 QUERY = {"query": "{ states(first: 1) { totalCount nodes { iso3 } } }"}
 RESOLVER_QUERY = {"query": '{ states(first: 1) { totalCount } search(text: "x") { score } }'}
@@ -81,17 +81,10 @@ def cluster() -> Iterator[Cluster]:
     server.cleanup()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @asynccontextmanager
 async def serving(url: str, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings, database_url=url), port=port, log_level="warning", lifespan="on"
     )

@@ -11,9 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.app import create_app
-from api.database import create_engine
-from api.settings import Settings
+from tests.api.graphql_client import ask, graphql_client
 
 WHO_RECOGNIZED = """
 query WhoRecognized($subject: String!, $asOf: Date!) {
@@ -45,23 +43,8 @@ query Withdrawn($recognizers: [String!]!) {
 
 @pytest.fixture
 async def client(seeded_database: str) -> AsyncIterator[httpx.AsyncClient]:
-    engine = create_engine(seeded_database, application_name="credence-tests", pool_size=2)
-    app = create_app(Settings(_env_file=None), database_url=seeded_database, engine=engine)  # type: ignore[call-arg]
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test"
-        ) as client:
-            yield client
-    finally:
-        await engine.dispose()
-
-
-async def ask(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body["errors"]
-    return body["data"]
+    async with graphql_client(seeded_database) as client:
+        yield client
 
 
 async def recognizers(client: httpx.AsyncClient, subject: str, as_of: str) -> dict[str, Any]:
