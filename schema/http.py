@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, parse, validate
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, validate
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -40,6 +40,7 @@ from api.database_faults import DatabaseFault, database_fault
 from schema.compiled.executor import CompiledReads
 from schema.context import Context, create_context
 from schema.database_faults import SERVICE_UNAVAILABLE_CODE, fault_error
+from schema.document_cache import parse_document
 from schema.http_guard import (
     ClientDisconnected,
     RequestGuard,
@@ -257,7 +258,8 @@ class GraphQLView(GraphQL[Context, None]):
         """With introspection turned off, a document asking for `__schema` or `__type` is refused.
 
         The substring test keeps the common case free; only a document that mentions either name
-        is parsed (through the shared cache) and checked with graphql-core's own rule.
+        is parsed (with the same token limit as every document) and checked with graphql-core's
+        own rule.
         """
         if self.introspection or self._graphql_schema is None:
             return None
@@ -271,7 +273,7 @@ class GraphQLView(GraphQL[Context, None]):
         if not isinstance(query, str) or ("__schema" not in query and "__type" not in query):
             return None
         try:
-            document = parse(query)
+            document = parse_document(query)
         except GraphQLError:
             return None  # Strawberry reports the syntax error
         errors = validate(self._graphql_schema, document, [NoSchemaIntrospectionCustomRule])
