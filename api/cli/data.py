@@ -130,14 +130,43 @@ def _say_waiting(wait: "LockWait") -> None:
     typer.echo(f"credence import: {wait}", err=True)
 
 
-def _report(summary: "ImportSummary", *, as_json: bool, quiet: bool, report: Path | None) -> None:
+def _print_changes(summary: "ImportSummary", limit: int, report: Path | None) -> None:
+    """The diff, fact by fact, up to `limit` facts; the report file holds every one."""
+    for change in summary.changes[:limit]:
+        for line in change.lines():
+            typer.echo(line)
+    rest = len(summary.changes) - limit
+    if rest > 0:
+        where = f"see {report}" if report is not None else "--report FILE lists them all"
+        more = "more changed fact" if rest == 1 else "more changed facts"
+        typer.echo(f"… and {rest:,} {more}; {where}")
+    elif not summary.changes:
+        typer.echo("no changes")
+
+
+def _report(
+    summary: "ImportSummary",
+    *,
+    as_json: bool,
+    quiet: bool,
+    report: Path | None,
+    diff_limit: int | None = None,
+) -> None:
+    """Problems and warnings on stderr; the diff (when `diff_limit` is given), then the summary,
+    on stdout; the whole as JSON in the `report` file."""
+    for warning in summary.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     for error in summary.errors:
         typer.echo(str(error), err=True)
+    with_changes = diff_limit is not None
     if report is not None:
-        report.write_text(json.dumps(summary.as_json(), indent=2, ensure_ascii=False) + "\n")
+        shown = summary.as_json(changes=with_changes)
+        report.write_text(json.dumps(shown, indent=2, ensure_ascii=False) + "\n")
     if as_json:
-        typer.echo(json.dumps(summary.as_json(), ensure_ascii=False))
+        typer.echo(json.dumps(summary.as_json(changes=with_changes), ensure_ascii=False))
     elif not quiet:
+        if diff_limit is not None and not summary.matched_fingerprint:
+            _print_changes(summary, diff_limit, report)
         _print_summary(summary)
 
 
@@ -163,8 +192,62 @@ def import_command(
     ] = False,
     report: Annotated[
         Path | None,
-        typer.Option("--report", help="Also write the summary and every problem as JSON to FILE."),
+        typer.Option(
+            "--report",
+            help="Also write the summary, every problem and warning (and with --diff every "
+            "changed fact) as JSON to FILE.",
+        ),
     ] = None,
+    merge: Annotated[
+        bool,
+        typer.Option(
+            "--merge",
+            help="Keep the stored value of every column the file does not have (default: a row "
+            "states the whole fact, and columns left out are cleared). Listed sources are added "
+            "to the stored ones.",
+        ),
+    ] = False,
+    empty_keeps: Annotated[
+        bool,
+        typer.Option(
+            "--empty-keeps",
+            help="Merge (implies --merge), and let an empty cell (JSON null, empty list) keep the "
+            "stored value too.",
+        ),
+    ] = False,
+    replace_sources: Annotated[
+        bool,
+        typer.Option(
+            "--replace-sources",
+            help="With --merge: the sources a row lists replace the stored ones instead of "
+            "being added (a row listing none keeps them).",
+        ),
+    ] = False,
+    allow_unsourced: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsourced",
+            help="Accept recognitions, envoys, sanctions and cooperations citing no source "
+            "(drafts; export warns about them).",
+        ),
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Print each fact the import inserts or updates, its changed fields as "
+            "before → after and its citations added (+) and removed (-); with --dry-run, a plan.",
+        ),
+    ] = False,
+    diff_limit: Annotated[
+        int,
+        typer.Option(
+            "--diff-limit",
+            metavar="N",
+            min=0,
+            help="Print at most N changed facts (the --report file lists them all).",
+        ),
+    ] = 50,
     ignore_unknown_columns: Annotated[
         bool,
         typer.Option("--ignore-unknown-columns", help="Ignore columns the format does not know."),
@@ -233,6 +316,10 @@ def import_command(
             recheck=recheck,
             lock_timeout=lock_timeout,
             on_wait=None if quiet else _say_waiting,
+            merge="empty-keeps" if empty_keeps else merge,
+            replace_sources=replace_sources,
+            allow_unsourced=allow_unsourced,
+            diff=diff,
         )
         inputs = plan_files(paths, options)
         url = database_url_for_cli()
@@ -255,7 +342,13 @@ def import_command(
         # Ctrl-C or SIGTERM: the transaction was rolled back (or dies with the connection).
         # Say so, no traceback.
         raise _interrupted() from None
-    _report(summary, as_json=as_json, quiet=quiet, report=report)
+    _report(
+        summary,
+        as_json=as_json,
+        quiet=quiet,
+        report=report,
+        diff_limit=diff_limit if diff else None,
+    )
     if summary.errors:
         raise typer.Exit(_EXIT_REJECTED)
 
@@ -310,6 +403,8 @@ def export_command(
         raise _fail(str(problem)) from None
     except KeyboardInterrupt:
         raise _interrupted() from None
+    for warning in summary.warnings():
+        typer.echo(f"warning: {warning}", err=True)
     if not quiet:
         for name, path in summary.files.items():
             typer.echo(f"{path}: {summary.rows[name]} rows")

@@ -8,20 +8,24 @@ from api.importer.errors import ImportUsageError, RowError
 from api.importer.export import ExportSummary, export_entities
 from api.importer.pipeline import ImportOptions, import_files, import_inputs, plan_files
 from api.importer.readers import FileInput, RowsInput
-from api.importer.summary import EntitySummary, ImportSummary
+from api.importer.rules import MergeMode
+from api.importer.summary import EntitySummary, FactChange, ImportSummary, ImportWarning
 from api.importer.turns import ImportLockTimeout, LockHolder, LockWait
 
 __all__ = [
     "ENTITIES",
     "EntitySummary",
     "ExportSummary",
+    "FactChange",
     "FileInput",
     "ImportLockTimeout",
     "ImportOptions",
     "ImportSummary",
     "ImportUsageError",
+    "ImportWarning",
     "LockHolder",
     "LockWait",
+    "MergeMode",
     "RowError",
     "RowsInput",
     "export_entities",

@@ -29,15 +29,37 @@ from api.importer.errors import ImportUsageError
 from api.importer.formulas import escape_cell
 from api.importer.fuzzy_dates import FuzzyDate, Period, format_fuzzy
 from api.importer.readers import FORMATS
+from api.importer.rules import SOURCED_ENTITIES
 from api.models import Precision
 
 _EXTENSION = {"csv": "csv", "ndjson": "ndjson", "json": "json"}
+
+
+# Keys named per entity in the warning about facts without a source (the count says the rest).
+_UNSOURCED_SHOWN = 10
 
 
 @dataclass(slots=True)
 class ExportSummary:
     files: dict[str, Path] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    # Facts that cite no source (imported with --allow-unsourced): how many per entity, and the
+    # first keys. They are written like any other row (the format has no mark for them, and
+    # a mark would break the round trip); `warnings` names them.
+    unsourced: dict[str, int] = field(default_factory=dict)
+    unsourced_keys: dict[str, list[str]] = field(default_factory=dict)
+
+    def warnings(self) -> list[str]:
+        shown = []
+        for name, count in self.unsourced.items():
+            keys = self.unsourced_keys.get(name, [])
+            more = f" and {count - len(keys):,} more" if count > len(keys) else ""
+            facts = "fact cites" if count == 1 else "facts cite"
+            shown.append(
+                f"{self.files[name]}: {count:,} {facts} no source: {', '.join(keys)}{more} "
+                "(drafts imported with --allow-unsourced; importing the file again needs it too)"
+            )
+        return shown
 
 
 def _fuzzy(column: str, prefix: str) -> str:
@@ -304,6 +326,19 @@ class _Writer:
             self._stream.write("\n]\n" if self._count else "]\n")
 
 
+async def _count_unsourced(
+    connection: asyncpg.Connection, spec: EntitySpec, summary: ExportSummary
+) -> None:
+    keys = await connection.fetch(
+        f"SELECT t.{spec.key_column} AS key, count(*) OVER () AS total FROM {spec.table} t "
+        f"WHERE NOT EXISTS (SELECT 1 FROM citation c WHERE c.{CITATION_COLUMN[spec.name]} = t.id) "
+        f'ORDER BY t.{spec.key_column} COLLATE "C" LIMIT {_UNSOURCED_SHOWN}'
+    )
+    if keys:
+        summary.unsourced[spec.name] = int(keys[0]["total"])
+        summary.unsourced_keys[spec.name] = [str(row["key"]) for row in keys]
+
+
 async def export_entities(
     directory: str | Path,
     *,
@@ -319,7 +354,8 @@ async def export_entities(
     snapshot and streamed from a server-side cursor, so memory stays flat. Importing the files
     into an empty database and exporting again gives the same files, except that CSV has no
     place for citation quotes (use ndjson or json to keep them). `escape_formulas` False writes
-    CSV cells starting with = + - @ tab or CR without their protecting `'`.
+    CSV cells starting with = + - @ tab or CR without their protecting `'`. Facts citing no
+    source are written as any other row and counted in `summary.unsourced` (see `warnings`).
 
     The files replace any of the same names only once all are written (a symbolic link of that
     name is replaced, not followed); on an error or a cancellation none is.
@@ -361,6 +397,8 @@ async def export_entities(
                     _finish(stream)
                 summary.files[spec.name] = path
                 summary.rows[spec.name] = rows
+                if spec.name in SOURCED_ENTITIES:
+                    await _count_unsourced(connection, spec, summary)
         for temporary, path in written:
             # rename(2): replaces whatever has the final name (a symbolic link itself, not
             # the file it points to) in one step.

@@ -55,7 +55,11 @@ def _file_digest(input: FileInput) -> str:
 
 
 async def compute(
-    connection: asyncpg.Connection, inputs: Sequence[Input], *, ignore_unknown_columns: bool
+    connection: asyncpg.Connection,
+    inputs: Sequence[Input],
+    *,
+    ignore_unknown_columns: bool,
+    semantics: str = "",
 ) -> str | None:
     """The batch's fingerprint, or None when it cannot have one (standard input, rows built in
     Python, a database not managed by the migrations)."""
@@ -75,6 +79,8 @@ async def compute(
         "reading_rules": _READING_RULES,
         "schema": revision,
         "ignore_unknown_columns": ignore_unknown_columns,
+        # The same files merged or replacing whole rows are different imports.
+        "semantics": semantics,
         "files": files,
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import asyncpg
 
 from api.importer.entities import CITATION_COLUMN, EntitySpec, Ref
+from api.importer.fields import field_of_column
+from api.importer.rules import Semantics, unsourced_reason
 from api.importer.staging import staging_table
 
 
@@ -110,18 +112,37 @@ def _mergeable(scope: str) -> str:
     return f"r.refs_ok AND r.occurrence = 1{scope}"
 
 
-def _upsert_sql(spec: EntitySpec, scope: str, types: dict[str, str]) -> str:
+def _kept(spec: EntitySpec, column: str, expression: str, types: dict[str, str]) -> str:
+    """The value merged into `column`: the stored one when the row does not give its field
+    (merge modes; the stored row is `cur`), else the row's."""
+    field = field_of_column(spec.name).get(column)
+    if field is None or not field.keepable:
+        return expression
+    kind = types[column]
+    return (
+        f"CASE WHEN cur.id IS NOT NULL AND '{field.name}' = ANY(r.omitted) "
+        f"THEN cur.{column}::{kind} ELSE ({expression})::{kind} END"
+    )
+
+
+def _upsert_sql(spec: EntitySpec, scope: str, types: dict[str, str], semantics: Semantics) -> str:
     columns = [column for column, _ in spec.assign]
     expressions = [expression for _, expression in spec.assign]
+    stored = ""
+    if semantics.keeps:
+        expressions = [_kept(spec, c, e, types) for c, e in spec.assign]
+        stored = f"LEFT JOIN {spec.table} cur ON cur.{spec.key_column} = r.key "
     compared = [c for c in columns if c not in ("id", spec.key_column)]
     # Cast to the column's type (without length) so that, say, text[] meets varchar[].
-    compared_expressions = [f"({e})::{types[c]}" for c, e in spec.assign if c in compared]
+    compared_expressions = [
+        f"({e})::{types[c]}" for c, e in zip(columns, expressions, strict=True) if c in compared
+    ]
     current = ", ".join(f"t.{c}" for c in compared)
     incoming = ", ".join(f"EXCLUDED.{c}" for c in compared)
     return (
         f"WITH merged AS ("
         f"INSERT INTO {spec.table} AS t ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} FROM {_res(spec)} r "
+        f"SELECT {', '.join(expressions)} FROM {_res(spec)} r {stored}"
         f"WHERE {_mergeable(scope)} "
         # Rows identical to the stored ones are left out before the upsert: ON CONFLICT would
         # lock (and so rewrite) every one of them, which is most of the cost of a re-import.
@@ -151,7 +172,7 @@ def _facts_sql(spec: EntitySpec, scope: str) -> str:
     )
 
 
-def _citations_sql(spec: EntitySpec) -> list[str]:
+def _citations_sql(spec: EntitySpec, semantics: Semantics) -> list[str]:
     facts = _facts(spec)
     column = CITATION_COLUMN[spec.name]
     wanted = (
@@ -159,6 +180,28 @@ def _citations_sql(spec: EntitySpec) -> list[str]:
         "CROSS JOIN LATERAL unnest(c.sources, c.quotes) WITH ORDINALITY AS u(key, quote, ord) "
         "JOIN source s ON s.key = u.key"
     )
+    prepare: list[str] = []
+    if semantics.keeps:
+        # The stored citations stay (those of rows that add, or give no sources), in their
+        # order, and the listed ones not stored yet follow; a listed quote replaces a stored
+        # one. Made a table first: the statements below delete the stored citations.
+        keep = "true" if semantics.adds_sources else "'sources' = ANY(c.omitted)"
+        prepare = [
+            "CREATE TEMP TABLE _wanted_citations ON COMMIT DROP AS "
+            "SELECT fact_id, source_id, quote, "
+            "row_number() OVER (PARTITION BY fact_id ORDER BY part, pos) AS ord FROM ("
+            f"SELECT e.{column} AS fact_id, e.source_id, COALESCE(l.quote, e.quote) AS quote, "
+            "0 AS part, e.position AS pos FROM citation e "
+            f"JOIN {facts} c ON c.fact_id = e.{column} "
+            f"LEFT JOIN ({wanted}) l ON l.fact_id = e.{column} AND l.source_id = e.source_id "
+            f"WHERE {keep} "
+            f"UNION ALL SELECT l.fact_id, l.source_id, l.quote, 1, l.ord FROM ({wanted}) l "
+            f"JOIN {facts} c ON c.fact_id = l.fact_id WHERE NOT ({keep}) OR NOT EXISTS "
+            f"(SELECT 1 FROM citation e WHERE e.{column} = l.fact_id "
+            "AND e.source_id = l.source_id)) x",
+            "ANALYZE _wanted_citations",
+        ]
+        wanted = "SELECT * FROM _wanted_citations"
     # The facts whose citations differ: the wanted and stored citations matched by (fact,
     # position) in one hashed full join, where aggregating arrays per fact would sort both.
     stored = (
@@ -166,6 +209,7 @@ def _citations_sql(spec: EntitySpec) -> list[str]:
         f"WHERE {column} IN (SELECT fact_id FROM {facts})"
     )
     return [
+        *prepare,
         f"INSERT INTO _kids SELECT DISTINCT '{spec.name}', 'citation', "
         f"COALESCE(w.fact_id, e.fact_id) FROM ({wanted}) w FULL JOIN ({stored}) e "
         "ON e.fact_id = w.fact_id AND e.position = w.ord - 1 "
@@ -179,11 +223,14 @@ def _citations_sql(spec: EntitySpec) -> list[str]:
         f"WHERE w.fact_id IN (SELECT fact_id FROM _kids "
         f"WHERE entity = '{spec.name}' AND kind = 'citation') "
         f"ORDER BY w.fact_id, w.ord",
+        *(["DROP TABLE _wanted_citations"] if prepare else []),
     ]
 
 
-def _periods_sql(spec: EntitySpec) -> list[str]:
+def _periods_sql(spec: EntitySpec, semantics: Semantics) -> list[str]:
     facts = _facts(spec)
+    # Under a merge, a row that gives no periods keeps the stored ones: it is never compared.
+    kept = " AND NOT ('periods' = ANY(c.omitted))" if semantics.keeps else ""
     wanted = (
         f"SELECT c.fact_id, u.* FROM {facts} c CROSS JOIN LATERAL unnest("
         "c.period_from_dates, c.period_from_precisions, c.period_to_dates, c.period_to_precisions"
@@ -202,7 +249,7 @@ def _periods_sql(spec: EntitySpec) -> list[str]:
         f"{aggregate.format(o='from_date NULLS FIRST, id')} FROM government_period "
         f"WHERE government_id IN (SELECT fact_id FROM {facts}) GROUP BY government_id) e "
         f"ON e.fact_id = c.fact_id "
-        f"WHERE (d.fd, d.fp, d.td, d.tp) IS DISTINCT FROM (e.fd, e.fp, e.td, e.tp)",
+        f"WHERE (d.fd, d.fp, d.td, d.tp) IS DISTINCT FROM (e.fd, e.fp, e.td, e.tp){kept}",
         f"DELETE FROM government_period WHERE government_id IN "
         f"(SELECT fact_id FROM _kids "
         f"WHERE entity = '{spec.name}' AND kind = 'period')",
@@ -275,7 +322,27 @@ def _overlaps_sql(spec: EntitySpec) -> str:
     )
 
 
-async def resolve(connection: asyncpg.Connection, spec: EntitySpec) -> list[DatabaseProblem]:
+def _unsourced_sql(spec: EntitySpec, semantics: Semantics) -> str:
+    """Leave out the facts that would cite no source, and name them. Under a merge, a row that
+    lists none keeps the stored citations (when it adds to them, or gives no sources): it is
+    refused only if there are none stored."""
+    kept = ""
+    if semantics.keeps:
+        keeps = "true" if semantics.adds_sources else "'sources' = ANY(r.omitted)"
+        kept = (
+            f" AND NOT ({keeps} AND EXISTS (SELECT 1 FROM {spec.table} t JOIN citation c "
+            f"ON c.{CITATION_COLUMN[spec.name]} = t.id WHERE t.{spec.key_column} = r.key))"
+        )
+    return (
+        f"UPDATE {_res(spec)} r SET refs_ok = false "
+        f"WHERE r.occurrence = 1 AND cardinality(r.sources) = 0{kept} "
+        "RETURNING file_no, line, 'sources', NULL::text, $1::text, NULL::int, NULL::int"
+    )
+
+
+async def resolve(
+    connection: asyncpg.Connection, spec: EntitySpec, semantics: Semantics
+) -> list[DatabaseProblem]:
     """Join the staged rows to what they reference; return the rows that cannot be merged."""
     if spec.self_parent:
         await connection.execute(
@@ -291,6 +358,8 @@ async def resolve(connection: asyncpg.Connection, spec: EntitySpec) -> list[Data
     # once per stored match. Counted, it picks hash joins when they pay.
     await connection.execute(f"ANALYZE {_res(spec)}")
     rows = list(await connection.fetch(_problems_sql(spec)))
+    if spec.cited and semantics.requires_sources(spec.name):
+        rows += await connection.fetch(_unsourced_sql(spec, semantics), unsourced_reason(spec.name))
     if spec.exclusive_episodes:
         await connection.execute(_overlaps_sql(spec))
         await connection.execute(
@@ -301,7 +370,9 @@ async def resolve(connection: asyncpg.Connection, spec: EntitySpec) -> list[Data
     return [DatabaseProblem(*r) for r in rows]
 
 
-async def merge(connection: asyncpg.Connection, spec: EntitySpec, scope: str = "") -> None:
+async def merge(
+    connection: asyncpg.Connection, spec: EntitySpec, semantics: Semantics, scope: str = ""
+) -> None:
     """Upsert the resolvable rows (run `resolve` first), or those of `scope` (an SQL condition
     on the resolved row `r`, starting with AND), with their citations and periods."""
     types = {
@@ -312,7 +383,7 @@ async def merge(connection: asyncpg.Connection, spec: EntitySpec, scope: str = "
             spec.table,
         )
     }
-    await connection.execute(_upsert_sql(spec, scope, types))
+    await connection.execute(_upsert_sql(spec, scope, types, semantics))
     if not (spec.cited or spec.periods):
         return
     await connection.execute(_facts_sql(spec, scope))
@@ -322,8 +393,8 @@ async def merge(connection: asyncpg.Connection, spec: EntitySpec, scope: str = "
     await connection.execute(
         "CREATE TEMP TABLE _kids (entity text, kind text, fact_id int) ON COMMIT DROP"
     )
-    for statement in (_citations_sql(spec) if spec.cited else []) + (
-        _periods_sql(spec) if spec.periods else []
+    for statement in (_citations_sql(spec, semantics) if spec.cited else []) + (
+        _periods_sql(spec, semantics) if spec.periods else []
     ):
         await connection.execute(statement)
     await connection.execute("INSERT INTO _children_changed SELECT * FROM _kids")

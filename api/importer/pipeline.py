@@ -16,14 +16,15 @@ from pathlib import Path, PurePath
 import asyncpg
 
 from api.database_url import to_asyncpg_dsn
-from api.importer import deferred_indexes, fingerprint, merge, turns
+from api.importer import changes, deferred_indexes, fingerprint, merge, turns
 from api.importer.cells import Cells
 from api.importer.deferred_indexes import DeferredIndexes, worth_deferring
 from api.importer.entities import ENTITIES, EntitySpec
 from api.importer.errors import ImportUsageError, RowError
 from api.importer.readers import MAX_RECORD_BYTES, FileInput, Header, Input, file_input
+from api.importer.rules import MergeMode, Semantics, keepable, omitted
 from api.importer.staging import Stager, staging_table
-from api.importer.summary import ImportSummary
+from api.importer.summary import ImportSummary, ImportWarning
 from api.importer.turns import DEFAULT_LOCK_TIMEOUT, WaitCallback
 
 # Called with the rows read so far and the current step ("reading recognitions.csv",
@@ -101,6 +102,37 @@ class ImportOptions:
     lock_timeout: float | None = DEFAULT_LOCK_TIMEOUT
     # Called once, with who holds the lock, when the import has to wait for it.
     on_wait: WaitCallback | None = None
+    # What a row means for the stored fact of its key (see api.importer.rules.MergeMode).
+    # False (or "replace"): the row states the whole fact, columns the file leaves out are
+    # cleared (and `summary.warnings` says so). True (or "columns"): a column the file does not
+    # have keeps the stored value. "empty-keeps": so does an empty cell.
+    merge: bool | str = False
+    # Under a merge, the citations a row lists replace the stored ones instead of joining them
+    # (a row that lists none still keeps them).
+    replace_sources: bool = False
+    # Accept facts (recognitions, envoys, sanctions, cooperations) that cite no source.
+    allow_unsourced: bool = False
+    # Collect every inserted or updated fact, field by field, in `summary.changes`.
+    diff: bool = False
+
+    @property
+    def semantics(self) -> Semantics:
+        """The rules rows are merged by; ImportUsageError when `merge` names no mode."""
+        if self.merge is True:
+            mode = MergeMode.COLUMNS
+        elif self.merge is False:
+            mode = MergeMode.REPLACE
+        else:
+            try:
+                mode = MergeMode(self.merge)
+            except ValueError:
+                known = ", ".join(m.value for m in MergeMode)
+                raise ImportUsageError(f"unknown merge mode {self.merge!r} (use {known})") from None
+        if self.replace_sources and mode is MergeMode.REPLACE:
+            raise ImportUsageError(
+                "--replace-sources applies to --merge (without it, sources are always replaced)"
+            )
+        return Semantics(mode, self.replace_sources, self.allow_unsourced)
 
 
 def default_actor() -> str:
@@ -147,6 +179,7 @@ async def import_inputs(
     `RowsInput`s, rows built in Python as mappings of column name to value (JSON-like values:
     lists for multi-valued fields). Same semantics and summary as `import_files`."""
     chosen = options or ImportOptions()
+    chosen.semantics  # noqa: B018 (raises ImportUsageError before connecting)
     if chosen.lock_timeout is not None and not chosen.lock_timeout >= 0:
         raise ImportUsageError(
             f"the lock timeout must be 0 or more seconds, not {chosen.lock_timeout}"
@@ -177,11 +210,14 @@ class _Batch:
 
     def __init__(self, inputs: Sequence[Input], options: ImportOptions) -> None:
         self.options = options
+        self.semantics = options.semantics
         self.labels = [source.label for source in inputs]
         self.summary = ImportSummary(dry_run=options.dry_run)
         self.rows_read = 0
         # The first file each entity came from, to name in errors about a whole entity.
         self.entity_files: dict[str, str] = {}
+        # Entities some row of which leaves a column out (only they can lose values).
+        self.omitting: set[str] = set()
 
     def reject(self, entity: str | None, errors: list[RowError]) -> None:
         self.summary.errors.extend(errors)
@@ -211,7 +247,10 @@ async def _run(
             connection, seconds=options.lock_timeout, on_wait=options.on_wait
         )
         batch_print = await fingerprint.compute(
-            connection, inputs, ignore_unknown_columns=options.ignore_unknown_columns
+            connection,
+            inputs,
+            ignore_unknown_columns=options.ignore_unknown_columns,
+            semantics=batch.semantics.describe(),
         )
         if batch_print is not None and not options.recheck:
             known = await fingerprint.recorded_summary(connection, batch_print)
@@ -236,6 +275,7 @@ async def _run(
         summary.errors.sort(
             key=lambda e: (batch.labels.index(e.file) if e.file in batch.labels else 0, e.line)
         )
+        summary.warnings.sort(key=lambda w: batch.labels.index(w.file))
         if options.dry_run or (summary.errors and not options.skip_invalid):
             await transaction.rollback()
         else:
@@ -251,9 +291,15 @@ async def _run(
         raise
 
 
+_KEEPABLE = {name: keepable(name) for name in ENTITIES}
+
+
 async def _stage(batch: _Batch, stager: Stager, file_no: int, source: Input) -> None:
     options = batch.options
+    empty_keeps = batch.semantics.merge is MergeMode.EMPTY_KEEPS
     reject_all_rows: set[str] = set()  # entities of this file whose header is unusable
+    # Per entity, the keepable columns a CSV header leaves out (JSON: looked up per record).
+    absent: dict[str, tuple[str, ...]] = {}
     for event in source.events():
         if isinstance(event, RowError):
             # Errors about one record carry its entity and count as a rejected row.
@@ -262,6 +308,7 @@ async def _stage(batch: _Batch, stager: Stager, file_no: int, source: Input) -> 
         spec = ENTITIES[event.entity]
         batch.entity_files.setdefault(spec.name, event.file)
         if isinstance(event, Header):
+            absent[spec.name] = tuple(c for c in _KEEPABLE[spec.name] if c not in event.columns)
             problems = _header_problems(event, spec, options.ignore_unknown_columns)
             if problems:
                 batch.summary.errors.extend(problems)
@@ -280,7 +327,15 @@ async def _stage(batch: _Batch, stager: Stager, file_no: int, source: Input) -> 
         if cells.errors or staged is None:
             batch.reject(spec.name, cells.errors)
             continue
-        await stager.add(spec, (file_no, event.line, *staged))
+        left_out = omitted(
+            _KEEPABLE[spec.name],
+            event.fields,
+            absent=absent.get(spec.name),
+            empty_keeps=empty_keeps,
+        )
+        if left_out:
+            batch.omitting.add(spec.name)
+        await stager.add(spec, (file_no, event.line, *staged, left_out))
 
 
 async def _analyze_changed(connection: asyncpg.Connection, summary: ImportSummary) -> None:
@@ -360,7 +415,7 @@ async def _merge_entity(connection: asyncpg.Connection, batch: _Batch, spec: Ent
     savepoint = connection.transaction()
     await savepoint.start()
     try:
-        for problem in await merge.resolve(connection, spec):
+        for problem in await merge.resolve(connection, spec, batch.semantics):
             reason = problem.reason
             if problem.first_file_no is not None:
                 reason = f"{reason} {batch.labels[problem.first_file_no]}:{problem.first_line}"
@@ -374,8 +429,17 @@ async def _merge_entity(connection: asyncpg.Connection, batch: _Batch, spec: Ent
                     entity=spec.name,
                 )
             )
+        if spec.name in batch.omitting and not batch.semantics.keeps:
+            warnings = await changes.losses(connection, spec)
+        else:
+            warnings = []
+        if batch.options.diff:
+            await changes.stage_diff(connection, spec, batch.semantics)
         await _merge_or_bisect(connection, batch, spec)
         counts = await merge.counts(connection, spec)
+        changed = (
+            await changes.fetch_diff(connection, spec, batch.labels) if batch.options.diff else []
+        )
     except asyncpg.PostgresError as refused:
         # Something no single row explains (or too many refused rows to name each): the
         # whole entity is refused, in the database's own words.
@@ -392,6 +456,11 @@ async def _merge_entity(connection: asyncpg.Connection, batch: _Batch, spec: Ent
         summary.rejected += int(staged or 0)
         return
     await savepoint.commit()
+    batch.summary.warnings += [
+        ImportWarning(batch.labels[file_no], spec.name, column, rows)
+        for file_no, column, rows in warnings
+    ]
+    batch.summary.changes += changed
     summary.inserted += counts.inserted
     summary.updated += counts.updated
     summary.unchanged += counts.unchanged
@@ -417,7 +486,7 @@ async def _merge_or_bisect(connection: asyncpg.Connection, batch: _Batch, spec: 
     await attempt.start()
     try:
         deferred = await _defer_indexes(connection, batch, spec)
-        await merge.merge(connection, spec)
+        await merge.merge(connection, spec, batch.semantics)
         # A constraint built again refuses like one checked row by row; the rollback below
         # restores the indexes, and the rows are merged again with them in place.
         await deferred.rebuild()
@@ -433,7 +502,7 @@ async def _merge_or_bisect(connection: asyncpg.Connection, batch: _Batch, spec: 
         return
     rows = await merge.number_rows(connection, spec)
     found: list[tuple[int, asyncpg.PostgresError]] = []
-    await _split(connection, spec, 1, rows, first_refusal, found)
+    await _split(connection, spec, batch.semantics, 1, rows, first_refusal, found)
     if not found:
         # Every part merged on its own, yet not the whole: report it on the entity.
         raise first_refusal
@@ -475,6 +544,7 @@ _MAX_REFUSED_ROWS = 200
 async def _bisect(
     connection: asyncpg.Connection,
     spec: EntitySpec,
+    semantics: Semantics,
     first: int,
     last: int,
     found: list[tuple[int, asyncpg.PostgresError]],
@@ -485,10 +555,10 @@ async def _bisect(
     attempt = connection.transaction()
     await attempt.start()
     try:
-        await merge.merge(connection, spec, merge.ord_range(first, last))
+        await merge.merge(connection, spec, semantics, merge.ord_range(first, last))
     except _ROW_PROBLEMS as refused:
         await attempt.rollback()
-        await _split(connection, spec, first, last, refused, found)
+        await _split(connection, spec, semantics, first, last, refused, found)
         return
     await attempt.commit()
 
@@ -496,6 +566,7 @@ async def _bisect(
 async def _split(
     connection: asyncpg.Connection,
     spec: EntitySpec,
+    semantics: Semantics,
     first: int,
     last: int,
     refused: asyncpg.PostgresError,
@@ -508,5 +579,5 @@ async def _split(
             raise refused
         return
     middle = (first + last) // 2
-    await _bisect(connection, spec, first, middle, found)
-    await _bisect(connection, spec, middle + 1, last, found)
+    await _bisect(connection, spec, semantics, first, middle, found)
+    await _bisect(connection, spec, semantics, middle + 1, last, found)

@@ -1,7 +1,8 @@
 """Validated rows go into one TEMP staging table per entity through COPY, in batches.
 
 Each staged row keeps its file number and line, so that problems found later in SQL (unknown
-references, duplicate keys) still point at the line they come from.
+references, duplicate keys) still point at the line they come from, and the columns it gives no
+value for (which a merge keeps).
 """
 
 from typing import Any
@@ -49,7 +50,9 @@ class Stager:
         columns = ", ".join(f'"{name}" {kind}' for name, kind in spec.staging)
         await self._connection.execute(
             f"CREATE TEMP TABLE {staging_table(spec)} "
-            f"(file_no int NOT NULL, line int NOT NULL, key text NOT NULL, {columns}) "
+            f"(file_no int NOT NULL, line int NOT NULL, key text NOT NULL, {columns}, "
+            # The columns the row gives no value for (see api.importer.rules.omitted).
+            "omitted text[] NOT NULL) "
             "ON COMMIT DROP"
         )
         self._specs[spec.name] = spec
@@ -62,6 +65,6 @@ class Stager:
         await self._connection.copy_records_to_table(
             staging_table(spec),
             records=buffer,
-            columns=["file_no", "line", "key", *(name for name, _ in spec.staging)],
+            columns=["file_no", "line", "key", *(name for name, _ in spec.staging), "omitted"],
         )
         buffer.clear()

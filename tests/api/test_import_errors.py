@@ -115,7 +115,8 @@ CASES = {
     ),
     "truncated last NDJSON line": (
         "recognitions.ndjson",
-        '{"recognizer": "RUS", "subject": "AFG", "from": "2025"}\n{"recognizer": "RU',
+        '{"recognizer": "RUS", "subject": "AFG", "from": "2025", "sources": ["S01"]}\n'
+        '{"recognizer": "RU',
         [
             "recognitions.ndjson:2: is not valid JSON: Unterminated string starting at "
             "column 16 (is the file truncated?)"
@@ -123,7 +124,8 @@ CASES = {
     ),
     "malformed JSON document": (
         "recognitions.json",
-        '[\n  {"recognizer": "RUS", "subject": "AFG", "from": "2025"},\n  {"recognizer": }\n]',
+        '[\n  {"recognizer": "RUS", "subject": "AFG", "from": "2025", "sources": ["S01"]},\n'
+        '  {"recognizer": }\n]',
         ["recognitions.json:3: is not valid JSON: Expecting value"],
     ),
     "duplicate keys name both lines": (

@@ -15,6 +15,7 @@ import asyncpg
 from api.database_url import to_asyncpg_dsn
 from api.importer import ENTITIES, import_files, merge
 from api.importer.cells import Cells
+from api.importer.rules import Semantics
 from api.importer.staging import Stager
 from tests.api.test_import_scale import state_codes, write_states
 
@@ -51,10 +52,11 @@ async def test_the_overlap_check_is_planned_on_the_real_number_of_resolved_rows(
                 )
                 staged = spec.validate(cells)
                 assert staged is not None, cells.errors
-                await stager.add(spec, (0, line + 2, *staged))
+                await stager.add(spec, (0, line + 2, *staged, ()))
             await stager.finish()
 
-            await merge.resolve(connection, spec)
+            # Unsourced rows would be left out (refs_ok false): the estimate is of all rows.
+            await merge.resolve(connection, spec, Semantics(allow_unsourced=True))
             plan = await connection.fetchval(
                 "EXPLAIN (FORMAT JSON) SELECT * FROM _res_recognitions r "
                 "WHERE r.refs_ok AND r.occurrence = 1"

@@ -17,7 +17,7 @@ ROWS = (
     HEADER
     + "RUS,AFG:islamic-emirate,1,,,,1997,,,,S01,\n"
     + "PAK,AFG:islamic-emirate,1,,,,2025-07-03,,,,S02,\n"
-    + "SAU,AFG:islamic-emirate,1,,,,1990,,,,,\n"
+    + "SAU,AFG:islamic-emirate,1,,,,1990,,,,S02,\n"
     + "ARE,AFG:islamic-emirate,1,,,,2010-05,,,,S01;S02,\n"
 )
 
@@ -70,7 +70,7 @@ async def test_skip_invalid_drops_exactly_the_refused_rows(
     )
     assert [(row[0], row[1]) for row in stored] == [
         ("RUS>AFG:islamic-emirate#1", ["S01"]),
-        ("SAU>AFG:islamic-emirate#1", None),
+        ("SAU>AFG:islamic-emirate#1", ["S02"]),
     ]
 
     # The same file again: the accepted rows are unchanged, the refused ones refused again.

@@ -32,7 +32,7 @@ async def test_a_piped_ndjson_file_is_imported(database_url: str, tmp_path: Path
         '{"recognizer": "RUS", "subject": "AFG:islamic-emirate", "from": "2025-07-03", '
         '"sources": [{"source": "S01", "quote": "We recognize"}]}\n'
         '{"recognizer": "PAK", "subject": "AFG:islamic-emirate", "from": "1997-05-26", '
-        '"to": "2001-11-19", "end_reason": "lapsed"}\n'
+        '"to": "2001-11-19", "end_reason": "lapsed", "sources": ["S02"]}\n'
     )
 
     result = pipe(database_url, piped, "--entity", "recognitions", "--format", "ndjson", "--json")

@@ -1,0 +1,155 @@
+"""What a batch changes, found set-wise in SQL by comparing the resolved staged rows with the
+stored ones, before the merge: values a file would clear without mentioning them (warnings),
+and per fact the fields that change, `before → after`, with the citations added and removed.
+
+Both are extra statements over the batch, run only when they can matter: the warnings when a
+file leaves columns out (without `--merge`), the diff when it is asked for.
+"""
+
+import json
+
+import asyncpg
+
+from api.importer.entities import CITATION_COLUMN, EntitySpec
+from api.importer.fields import FIELDS, Field
+from api.importer.rules import Semantics
+from api.importer.summary import FactChange
+
+
+def _res(spec: EntitySpec) -> str:
+    return f"_res_{spec.name}"
+
+
+def _diff(spec: EntitySpec) -> str:
+    return f"_diff_{spec.name}"
+
+
+def _lost(spec: EntitySpec, field: Field) -> str:
+    """SQL: the stored row `cur` has a value that row `r` would clear or overwrite."""
+    if field.kind == "sources":
+        return f"EXISTS (SELECT 1 FROM citation c WHERE c.{CITATION_COLUMN[spec.name]} = cur.id)"
+    if field.kind == "periods":
+        return "EXISTS (SELECT 1 FROM government_period p WHERE p.government_id = cur.id)"
+    return f"({field.stored}) IS NOT NULL AND ({field.stored}) IS DISTINCT FROM ({field.staged})"
+
+
+async def losses(connection: asyncpg.Connection, spec: EntitySpec) -> list[tuple[int, str, int]]:
+    """Per file and column the file does not have: how many stored facts would lose a value
+    (file number, column, rows). Whole-row replace only (a merge keeps those values)."""
+    cases = " ".join(
+        f"WHEN '{field.name}' THEN {_lost(spec, field)}"
+        for field in FIELDS[spec.name]
+        if field.keepable
+    )
+    if not cases:
+        return []
+    rows = await connection.fetch(
+        f"SELECT r.file_no, o.name, count(*) FROM {_res(spec)} r "
+        f"JOIN {spec.table} cur ON cur.{spec.key_column} = r.key "
+        "CROSS JOIN LATERAL unnest(r.omitted) AS o(name) "
+        f"WHERE r.refs_ok AND r.occurrence = 1 AND CASE o.name {cases} ELSE false END "
+        "GROUP BY 1, 2"
+    )
+    order = {field.name: n for n, field in enumerate(FIELDS[spec.name])}
+    found = [(int(file_no), str(name), int(count)) for file_no, name, count in rows]
+    return sorted(found, key=lambda item: (item[0], order.get(item[1], 0)))
+
+
+def _after(field: Field, semantics: Semantics) -> str:
+    """SQL: the field's value once merged (a merge keeps the stored value of a field the row
+    does not give)."""
+    if not (semantics.keeps and field.keepable):
+        return field.staged
+    return (
+        f"CASE WHEN cur.id IS NOT NULL AND '{field.name}' = ANY(r.omitted) "
+        f"THEN ({field.stored}) ELSE ({field.staged}) END"
+    )
+
+
+def _citations(spec: EntitySpec, semantics: Semantics) -> tuple[str, str]:
+    """SQL lateral joins giving `cb.before` and `ca.after`: the fact's source keys, in order."""
+    before = (
+        "LEFT JOIN LATERAL (SELECT ARRAY(SELECT s.key::text FROM citation c "
+        f"JOIN source s ON s.id = c.source_id WHERE c.{CITATION_COLUMN[spec.name]} = cur.id "
+        "ORDER BY c.position) AS before) cb ON true "
+    )
+    after = "r.sources"
+    if semantics.keeps:
+        keep = "true" if semantics.adds_sources else "'sources' = ANY(r.omitted)"
+        after = (
+            f"CASE WHEN {keep} THEN cb.before || ARRAY(SELECT u.k FROM unnest(r.sources) "
+            "WITH ORDINALITY AS u(k, o) WHERE u.k <> ALL(cb.before) ORDER BY u.o) "
+            "ELSE r.sources END"
+        )
+    return before, f"LEFT JOIN LATERAL (SELECT {after} AS after) ca ON true "
+
+
+def _diff_sql(spec: EntitySpec, semantics: Semantics) -> str:
+    values = [f for f in FIELDS[spec.name] if f.kind != "sources"]
+    rows = ", ".join(
+        f"({n}, '{f.name}', ({f.stored})::text, ({_after(f, semantics)})::text)"
+        for n, f in enumerate(values)
+    )
+    fields = (
+        "(SELECT json_object_agg(v.name, json_build_array(v.before, v.after) ORDER BY v.n)::text "
+        f"FROM (VALUES {rows}) AS v(n, name, before, after) "
+        "WHERE v.before IS DISTINCT FROM v.after)"
+    )
+    joins = ""
+    added = removed = "ARRAY[]::text[]"
+    if spec.cited:
+        before, after = _citations(spec, semantics)
+        joins = before + after
+        added = (
+            "ARRAY(SELECT u.k FROM unnest(ca.after) WITH ORDINALITY AS u(k, o) "
+            "WHERE u.k <> ALL(cb.before) ORDER BY u.o)"
+        )
+        removed = (
+            "ARRAY(SELECT u.k FROM unnest(cb.before) WITH ORDINALITY AS u(k, o) "
+            "WHERE u.k <> ALL(ca.after) ORDER BY u.o)"
+        )
+    return (
+        f"CREATE TEMP TABLE {_diff(spec)} ON COMMIT DROP AS SELECT * FROM ("
+        f"SELECT r.file_no, r.line, r.key, cur.id IS NULL AS inserted, {fields} AS fields, "
+        f"{added} AS added, {removed} AS removed FROM {_res(spec)} r "
+        f"LEFT JOIN {spec.table} cur ON cur.{spec.key_column} = r.key {joins}"
+        "WHERE r.refs_ok AND r.occurrence = 1) d "
+        "WHERE d.fields IS NOT NULL OR cardinality(d.added) > 0 OR cardinality(d.removed) > 0"
+    )
+
+
+async def stage_diff(
+    connection: asyncpg.Connection, spec: EntitySpec, semantics: Semantics
+) -> None:
+    """Compute what each mergeable row changes, before the merge; `fetch_diff` reads it after."""
+    await connection.execute(_diff_sql(spec, semantics))
+
+
+async def fetch_diff(
+    connection: asyncpg.Connection, spec: EntitySpec, labels: list[str]
+) -> list[FactChange]:
+    """The changes of the rows the merge kept (rows the database refused are left out)."""
+    changes: list[FactChange] = []
+    async with connection.transaction():
+        cursor = connection.cursor(
+            f"SELECT d.key, d.inserted, d.fields, d.added, d.removed, d.file_no, d.line "
+            f"FROM {_diff(spec)} d WHERE NOT EXISTS (SELECT 1 FROM {_res(spec)} r "
+            "WHERE r.file_no = d.file_no AND r.line = d.line AND NOT r.refs_ok) "
+            "ORDER BY d.file_no, d.line"
+        )
+        async for key, inserted, fields, added, removed, file_no, line in cursor:
+            changed = json.loads(fields) if fields else {}
+            changes.append(
+                FactChange(
+                    entity=spec.name,
+                    key=key,
+                    action="insert" if inserted else "update",
+                    fields={name: (pair[0], pair[1]) for name, pair in changed.items()},
+                    sources_added=tuple(added),
+                    sources_removed=tuple(removed),
+                    file=labels[file_no],
+                    line=line,
+                )
+            )
+    await connection.execute(f"DROP TABLE {_diff(spec)}")
+    return changes
