@@ -121,7 +121,8 @@ async def test_how_many_states_recognize_the_sadr_today(client: httpx.AsyncClien
     """35 on 2026-11-30, per the cited recognitions, withdrawals and re-recognitions.
 
     27 of the 63 states of 1985 (Colombia, Mauritius and Lesotho among them, back after a
-    withdrawal or suspension), plus 8 later recognizers in force today: Belize, Honduras, Namibia,
+    withdrawal or suspension), plus 8 later recognizers in force today: Belize, Honduras (back in
+    February 2022), Namibia,
     East Timor, South Africa, Uruguay, Kenya in its second episode (from February 2014) and South
     Sudan in its second (from 20 September 2022, Yabiladi and Europa Press; low confidence, its
     foreign minister wrote that it "recognises only UN member states").
@@ -137,11 +138,12 @@ async def test_how_many_states_recognize_the_sadr_today(client: httpx.AsyncClien
 async def test_how_many_withdrawals_freezes_and_suspensions_between_1986_and_today(
     client: httpx.AsyncClient,
 ) -> None:
-    """56 ends recorded as withdrawn (the sources' "withdrawn", "revoked", "frozen", "suspended").
+    """57 ends recorded as withdrawn (the sources' "withdrawn", "revoked", "frozen", "suspended").
 
     From Saint Lucia and the Solomon Islands (1989) to Bolivia (23 February 2026), second episodes
     included (Burundi 2010, Guinea-Bissau 2010, Peru 2022, Panama 2024, Ecuador 2024, Malawi 2017,
     El Salvador 2019, Bolivia 2026), with the Dominican Republic (23 May 2002, de.wikipedia),
+    Honduras (2014, per its Congress in 2021),
     Ecuador's first (July 2004, Le Matin), El Salvador's first (April 1997, de.wikipedia) and
     South Sudan's first (September 2018, Sudan Tribune and Yabiladi). Three more ends are not
     withdrawals: South Yemen (the recognizer ceased on 22 May 1990) and Tuvalu and Kiribati (no
@@ -150,14 +152,14 @@ async def test_how_many_withdrawals_freezes_and_suspensions_between_1986_and_tod
     withdrawn = await ask(
         client, ENDS_BETWEEN, **{"from": "1986-01-01", "to": "2026-11-30", "reason": ["WITHDRAWN"]}
     )
-    assert withdrawn["recognitions"]["totalCount"] == 56
+    assert withdrawn["recognitions"]["totalCount"] == 57
     every_end = await ask(client, ENDS_BETWEEN, **{"from": "1986-01-01", "to": "2026-11-30"})
-    assert every_end["recognitions"]["totalCount"] == 59
-    # The rows reconcile: 63 at the end of 1985, 59 ends since, 31 starts since, 35 today.
+    assert every_end["recognitions"]["totalCount"] == 60
+    # The rows reconcile: 63 at the end of 1985, 60 ends since, 32 starts since, 35 today.
     starts = await ask(client, STARTS_SINCE, since="1986-01-01")
-    assert starts["recognitions"]["totalCount"] == 31
+    assert starts["recognitions"]["totalCount"] == 32
     today = await in_force(client, "2026-11-30")
-    assert 63 - 59 + starts["recognitions"]["totalCount"] == len(today)
+    assert 63 - 60 + starts["recognitions"]["totalCount"] == len(today)
 
 
 async def test_caribbean_withdrawals_since_2000_up_to_jamaica(client: httpx.AsyncClient) -> None:
@@ -234,15 +236,14 @@ async def test_latin_american_recognizers_after_peru_returned_in_september_2021(
     """AFP (10 September 2021, ESH-infobae-peru-2021): with Peru, eight states of the region.
 
     "Cuba, Ecuador, México, Nicaragua, Panamá, Venezuela y Uruguay" and Peru. The rows also hold
-    Honduras (open since November 1989: Le Matin 2004 says it had withdrawn, Prensa Latina 2022 that
-    it "ratified" its recognition, but no source read dates the interruption) and Bolivia (back in
-    September 2021, the quotes give only the month).
+    Bolivia, back in September 2021 (on the 16th, after AFP's report, but the quotes give only the
+    month). Honduras is out, as AFP has it: its Congress dates its non-recognition from 2014.
     """
     codes = await in_force(client, "2021-09-10")
     afp = {"CUB", "ECU", "MEX", "NIC", "PAN", "VEN", "URY", "PER"}
     assert afp <= codes
     latin_america = {"ARG", "BOL", "BRA", "CHL", "COL", "CRI", "DOM", "GTM", "HND", "PRY", "SLV"}
-    assert (codes & latin_america) == {"BOL", "HND"}
+    assert (codes & latin_america) == {"BOL"}
 
 
 async def test_south_sudan_recognized_withdrew_and_came_back(client: httpx.AsyncClient) -> None:
@@ -339,17 +340,17 @@ async def test_states_that_withdrew_since_2000_against_moroccos_count(
     """Morocco's foreign ministry (January 2025, ESH-bladi-ghana-2025): with Ghana, "46 countries,
     including thirteen Africans, have already suspended their relations with the SADR since 2000".
 
-    The rows hold 37 such states, 12 of them African. Not reconciled, each for want of a dated
+    The rows hold 38 such states, 12 of them African. Not reconciled, each for want of a dated
     source: Saint Kitts and Nevis and Saint Lucia withdrew in August 2010 but their (re-)recognition
-    is not dated; Honduras and Nicaragua withdrew between 1999 and 2004 (Le Matin, 2004) on no day
-    read; Tuvalu's and Kiribati's recognitions ended by March 2011 for no stated reason; and Chad,
-    whose 1997 revocation PBS records, withdrew again in 2006 per Asharq Al-Awsat, which implies an
+    is not dated; Nicaragua withdrew between 1999 and 2004 (Le Matin, 2004) on no date read;
+    Tuvalu's and Kiribati's recognitions ended by March 2011 for no stated reason; and Chad, whose
+    1997 revocation PBS records, withdrew again in 2006 per Asharq Al-Awsat, which implies an
     undated re-recognition (the 13th African state). That makes 44; two remain unidentified.
     """
     data = await ask(
         client, ENDS_BETWEEN, **{"from": "2000-01-01", "to": "2025-01-07", "reason": ["WITHDRAWN"]}
     )
     codes = {node["recognizer"]["iso3"] for node in data["recognitions"]["nodes"]}
-    assert len(codes) == 37
+    assert len(codes) == 38
     assert len(codes & AFRICAN_UNION) == 12
-    assert {"CRI", "IND", "DOM", "ECU", "SLV", "GNB", "GHA", "PAN", "SSD"} <= codes
+    assert {"CRI", "IND", "DOM", "ECU", "SLV", "HND", "GNB", "GHA", "PAN", "SSD"} <= codes
