@@ -19,8 +19,18 @@ from api.database import create_engine
 from api.runtime import tune_garbage_collector
 from api.settings import Settings
 from schema.export import SDL_PATH, export_sdl
-from schema.http import GraphQLView, RequestIdMiddleware, graphiql_assets, metrics_route
+from schema.http import (
+    GraphQLView,
+    RequestIdMiddleware,
+    graphiql_assets,
+    metrics_route,
+    prometheus_route,
+)
+from schema.http_compression import CompressionMiddleware
+from schema.http_cors import CorsMiddleware, CorsPolicy
 from schema.http_guard import RequestLimits
+from schema.metrics import Metrics
+from schema.persisted_queries import PersistedQueries, load_registered
 from schema.root import schema
 
 logger = logging.getLogger(__name__)
@@ -76,6 +86,19 @@ class _Database:
 def create_app(
     settings: Settings, *, database_url: str, engine: AsyncEngine | None = None
 ) -> Starlette:
+    # Checked first: a configuration that cannot be served safely stops the start, loudly.
+    cors = CorsPolicy.from_settings(
+        settings.cors_origins, settings.cors_credentials, settings.cors_max_age
+    )
+    persisted = PersistedQueries(
+        size=settings.persisted_queries_cache_size,
+        registered=(
+            load_registered(settings.persisted_queries_file)
+            if settings.persisted_queries_file is not None
+            else None
+        ),
+        only=settings.persisted_only,
+    )
     database = _Database(url=database_url, settings=settings, engine=engine)
 
     async def healthz(request: Request) -> JSONResponse:
@@ -102,7 +125,14 @@ def create_app(
         executor_header=settings.debug,
         introspection=settings.introspection,
         field_suggestions=settings.field_suggestions,
+        persisted_queries=persisted,
     )
+    if settings.metrics_path:
+        # After the view: the metrics read its compiled path's counters.
+        graphql.metrics = Metrics(
+            compiled=graphql.compiled.stats if graphql.compiled is not None else None,
+            engine=lambda: database.engine,
+        )
     routes = [
         Route("/", home, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
@@ -110,11 +140,21 @@ def create_app(
         Mount("/graphql/assets", graphiql_assets(), name="graphiql-assets"),
         Route("/graphql", graphql, name="graphql"),
     ]
-    if settings.metrics_path:
-        routes.append(metrics_route(graphql, settings.metrics_path))
+    if graphql.metrics is not None:
+        routes += [
+            prometheus_route(graphql.metrics, settings.metrics_path),
+            metrics_route(graphql, settings.metrics_path + ".json"),
+        ]
+    middleware = [Middleware(RequestIdMiddleware)]
+    if cors.origins:
+        middleware.append(Middleware(CorsMiddleware, policy=cors))
+    if settings.compression:
+        middleware.append(
+            Middleware(CompressionMiddleware, minimum_bytes=settings.compression_min_bytes)
+        )
     return Starlette(
         routes=routes,
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=middleware,
         lifespan=database.lifespan,
     )
 

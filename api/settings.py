@@ -1,9 +1,10 @@
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 from platformdirs import user_data_path
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -48,6 +49,35 @@ class Settings(BaseSettings):
     # Debug mode honours `X-Credence-Executor` (forcing the resolver path), which lets a caller
     # choose the slower executor: benchmarks and differential tests only.
     debug: bool = False
+
+    # Cross-origin callers (browsers on other sites). None by default: a page on another origin
+    # could otherwise read the API with its visitor's network position (an intranet deployment)
+    # or credentials; a deployment opens it to the frontends it names. `*` suits a public
+    # read-only API; credentials (cookies, Authorization sent by the browser) need named origins.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cors_credentials: bool = False
+    cors_max_age: int = Field(default=600, ge=0)
+
+    # gzip or brotli, as the client accepts, for responses of at least this many bytes (smaller
+    # ones gain little and cost a compressor's setup); CREDENCE_COMPRESSION=false sends all as is.
+    compression: bool = True
+    compression_min_bytes: int = Field(default=1024, ge=0)
+
+    # Apollo's automatic persisted queries: documents a client registered, kept by their
+    # SHA-256 (at most this many, least recently used dropped first; 0 registers none).
+    persisted_queries_cache_size: int = Field(default=1000, ge=0)
+    # Only the documents of this file (JSON map hash -> document) or folder (.graphql files)
+    # may run when persisted_only is on; with it off they are simply known from the start.
+    persisted_queries_file: Path | None = None
+    persisted_only: bool = False
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        # `https://a.example,https://b.example` from the environment; a list from code.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,10 @@ Three ways to answer each question, all over the same HTTP stack and connection 
 - floor: one hand-written SQL statement building the same JSON, served by a tiny endpoint;
 - compiled: POST /graphql (the compiled read path);
 - resolver: POST /graphql with `X-Credence-Executor: resolver` (Strawberry and DataLoaders).
-Before timing, each question is asked all three ways and the answers compared.
+Before timing, each question is asked all three ways and the answers compared. The table
+measures uncompressed answers (`Accept-Encoding: identity`); a second table measures the compiled
+path on the large answers with no encoding, gzip and brotli: bytes on the wire and throughput,
+as ratios to the uncompressed answer.
 """
 
 import argparse
@@ -106,6 +109,10 @@ SCENARIOS: dict[str, tuple[str, str, list[Any]]] = {
         [],
     ),
 }
+
+# The compression table: the large answers, sent as they are, gzipped and brotli'd.
+COMPRESSED_SCENARIOS = ("50 states x 10 recognitions (3 levels)", "50 states x all recognitions")
+COMPRESSION_KEY = "compression"
 
 # --- The dataset ---------------------------------------------------------------------------------
 
@@ -364,7 +371,12 @@ async def loadgen(base: str, concurrency: int, duration: float) -> dict[str, Any
 
     results: dict[str, Any] = {}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+    # The per-question table measures answers as they are (comparable with runs before the
+    # service compressed); the compression table asks for each encoding itself.
+    headers = {"accept-encoding": "identity"}
+    async with httpx.AsyncClient(
+        base_url=base, limits=limits, timeout=120, headers=headers
+    ) as client:
         for name, (query, _, _) in SCENARIOS.items():
             graphql = {"method": "POST", "url": "/graphql", "json": {"query": query}}
             requests: dict[str, dict[str, Any]] = {
@@ -394,10 +406,59 @@ async def loadgen(base: str, concurrency: int, duration: float) -> dict[str, Any
                     ) / max(row[mode]["n"], 1)
             results[name] = row
             print(f"  measured {name}", file=sys.stderr)
+        results[COMPRESSION_KEY] = await _compression(client, concurrency, duration)
     return results
 
 
+async def _compression(client: Any, concurrency: int, duration: float) -> dict[str, Any]:
+    """The compiled path on the large answers, sent as they are, gzipped and brotli'd.
+
+    Bytes are those on the wire (the loadgen's httpx decodes them again, as a real client does,
+    so its throughput includes the decoding).
+    """
+    rows: dict[str, Any] = {}
+    for name in COMPRESSED_SCENARIOS:
+        query = SCENARIOS[name][0]
+        row: dict[str, Any] = {}
+        for coding in ("identity", "gzip", "br"):
+            request = {
+                "method": "POST",
+                "url": "/graphql",
+                "json": {"query": query},
+                "headers": {"accept-encoding": coding},
+            }
+            probe = await client.request(**request)
+            assert probe.headers.get("content-encoding", "identity") == coding
+            await _run(client, request, concurrency, 0.5, 50)  # warm up
+            before = (await client.get("/bench/metrics")).json()
+            row[coding] = await _run(client, request, concurrency, duration, 20_000)
+            after = (await client.get("/bench/metrics")).json()
+            row[coding]["cpu"] = (after["cpu"] - before["cpu"]) / row[coding]["n"] * 1000
+            row[coding]["bytes"] = probe.num_bytes_downloaded
+        rows[name] = row
+        print(f"  measured compression of {name}", file=sys.stderr)
+    return rows
+
+
 # --- The report ----------------------------------------------------------------------------------
+
+
+def compression_table(rows: dict[str, Any]) -> str:
+    lines = [
+        "compiled path, by Accept-Encoding: bytes on the wire, requests/s, server CPU ms/req; "
+        "ratios against identity",
+        f"{'question':38} {'coding':>8} {'bytes':>9} {'saved':>6} {'rps':>6} {'x rps':>6} "
+        f"{'CPU ms':>7}",
+    ]
+    for name, row in rows.items():
+        plain = row["identity"]
+        for coding, measured in row.items():
+            lines.append(
+                f"{name:38} {coding:>8} {measured['bytes']:9,} "
+                f"{1 - measured['bytes'] / plain['bytes']:6.1%} {measured['rps']:6.0f} "
+                f"{measured['rps'] / plain['rps']:6.2f} {measured['cpu']:7.2f}"
+            )
+    return "\n".join(lines)
 
 
 def table(results: dict[str, Any], concurrency: int) -> str:
@@ -412,6 +473,8 @@ def table(results: dict[str, Any], concurrency: int) -> str:
         header,
     ]
     for name, row in results.items():
+        if name == COMPRESSION_KEY:
+            continue
         f, c, r = row["floor"], row["compiled"], row["resolver"]
         cpu = f"{f['cpu']:.2f}|{c['cpu']:.2f}|{r['cpu']:.1f}"
         lines.append(
@@ -420,6 +483,8 @@ def table(results: dict[str, Any], concurrency: int) -> str:
             f"{c['rps'] / r['rps']:5.1f}x {c['statements']:3.0f}|{r['statements']:<3.0f} "
             f"{cpu:>24} {'yes' if row['same'] and row['floor_same'] else 'NO'}"
         )
+    if COMPRESSION_KEY in results:
+        lines += ["", compression_table(results[COMPRESSION_KEY])]
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ our own page with its assets served from the package (no CDN).
 import html
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from functools import cache
@@ -19,6 +20,7 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, validate
+from graphql.utilities import get_operation_ast
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -40,7 +42,7 @@ from api.database_faults import DatabaseFault, database_fault
 from schema.compiled.executor import CompiledReads
 from schema.context import Context, create_context
 from schema.database_faults import SERVICE_UNAVAILABLE_CODE, fault_error
-from schema.document_cache import parse_document
+from schema.document_cache import documents_for, parse_document
 from schema.http_guard import (
     ClientDisconnected,
     RequestGuard,
@@ -48,6 +50,7 @@ from schema.http_guard import (
     read_body,
     replay,
 )
+from schema.http_params import GraphQLParams, read_params
 from schema.limits import (
     INTERNAL_ERROR_CODE,
     INTERNAL_ERROR_MESSAGE,
@@ -56,6 +59,9 @@ from schema.limits import (
     public_error,
     request_id_var,
 )
+from schema.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from schema.metrics import Metrics
+from schema.persisted_queries import PersistedQueries, PersistedQueryError
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +173,8 @@ class GraphQLView(GraphQL[Context, None]):
         executor_header: bool = False,
         introspection: bool = True,
         field_suggestions: bool = True,
+        metrics: Metrics | None = None,
+        persisted_queries: PersistedQueries | None = None,
     ) -> None:
         # No subscriptions: the schema has none, and nothing here speaks WebSocket.
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=())
@@ -182,16 +190,24 @@ class GraphQLView(GraphQL[Context, None]):
         self.introspection = introspection
         self.field_suggestions = field_suggestions
         self._graphql_schema = schema._schema if isinstance(schema, Schema) else None
+        self._documents = (
+            documents_for(self._graphql_schema) if self._graphql_schema is not None else None
+        )
+        self.metrics = metrics
+        # Apollo's automatic persisted queries, and the allow-list when only those may run.
+        self.persisted = persisted_queries
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
         headers = Headers(scope=scope)
         media_type = negotiate_media_type(headers.get("accept"))
+        served = _Served()
         try:
             _check_method_and_media_type(scope["method"], headers)
             body = await read_body(scope, receive, self.limits.max_body_bytes)
             request = Request(scope, replay(body))
             async with RequestGuard(receive, self.limits.request_timeout):
-                response = await self._respond(request, body, media_type)
+                response = await self._respond(request, media_type, served)
         except ClientDisconnected:
             # Nobody is left to answer; the statements the request ran were cancelled with it.
             logger.info("Client disconnected; request %s cancelled", current_request_id())
@@ -213,19 +229,48 @@ class GraphQLView(GraphQL[Context, None]):
             else:
                 response = self._internal_error(media_type)
         await response(scope, receive, send)
+        if self.metrics is not None:
+            self.metrics.observe(served.operation, served.executor, time.perf_counter() - started)
 
-    async def _respond(self, request: Request, body: bytes, media_type: str) -> Response:
-        refusal = self._introspection_refusal(request, body)
+    async def _respond(self, request: Request, media_type: str, served: "_Served") -> Response:
+        params = await read_params(request)
+        if params is not None and self.persisted is not None:
+            resolved = self.persisted.resolve(params)
+            if isinstance(resolved, PersistedQueryError):
+                return self._persisted_query_error(resolved, media_type)
+            if resolved is not params:
+                # Strawberry reads the request itself: hand it the document, not the hash.
+                params, request = resolved, _with_params(request, resolved)
+        refusal = self._introspection_refusal(params)
         if refusal is not None:
             return Response(
                 self.encode_json(refusal),
                 status_code=400 if media_type == GRAPHQL_RESPONSE_JSON else 200,
                 media_type=media_type,
             )
-        response = await self._compiled_response(request, media_type)
-        if response is None:
-            response = await self.run(request)
+        response = await self._compiled_response(request, params, media_type)
+        if response is not None:
+            served.operation, served.executor = "query", "compiled"
+            return response
+        response = await self.run(request)
+        served.executor = "resolver"
+        if params is not None:
+            served.operation = self._operation_type(params)
         return response
+
+    def _operation_type(self, params: GraphQLParams) -> str:
+        """`query` or `mutation` of a request the resolvers served, from the shared document
+        cache (which holds every document that parsed and validated); else `unknown`."""
+        query, name = params.query, params.operation_name
+        if self._documents is None or not isinstance(query, str):
+            return "unknown"
+        document = self._documents.lookup(query)
+        operation = (
+            get_operation_ast(document, name if isinstance(name, str) else None)
+            if document is not None
+            else None
+        )
+        return operation.operation.value if operation is not None else "unknown"
 
     def _internal_error(self, media_type: str) -> Response:
         # Anything that escaped Strawberry (building the context, say): the same masked answer
@@ -254,7 +299,17 @@ class GraphQLView(GraphQL[Context, None]):
         # A statement the server cancelled: the operation ran, and its result is no data.
         return Response(self.encode_json({"data": None, "errors": [error]}), media_type=media_type)
 
-    def _introspection_refusal(self, request: Request, body: bytes) -> dict[str, Any] | None:
+    def _persisted_query_error(self, error: PersistedQueryError, media_type: str) -> Response:
+        status = 400 if error.request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
+        # Never kept by a cache: the same hash is found once the client has sent its document.
+        return Response(
+            self.encode_json(error.body()),
+            status_code=status,
+            media_type=media_type,
+            headers={"Cache-Control": "private, no-store"},
+        )
+
+    def _introspection_refusal(self, params: GraphQLParams | None) -> dict[str, Any] | None:
         """With introspection turned off, a document asking for `__schema` or `__type` is refused.
 
         The substring test keeps the common case free; only a document that mentions either name
@@ -263,13 +318,7 @@ class GraphQLView(GraphQL[Context, None]):
         """
         if self.introspection or self._graphql_schema is None:
             return None
-        query = request.query_params.get("query") if request.method == "GET" else None
-        if query is None and request.method == "POST":
-            try:
-                data = orjson.loads(body)
-            except orjson.JSONDecodeError:
-                return None  # Strawberry answers the unreadable body
-            query = data.get("query") if isinstance(data, dict) else None
+        query = params.query if params is not None else None  # unreadable: Strawberry answers
         if not isinstance(query, str) or ("__schema" not in query and "__type" not in query):
             return None
         try:
@@ -285,7 +334,9 @@ class GraphQLView(GraphQL[Context, None]):
             ]
         }
 
-    async def _compiled_response(self, request: Request, media_type: str) -> Response | None:
+    async def _compiled_response(
+        self, request: Request, params: GraphQLParams | None, media_type: str
+    ) -> Response | None:
         """The compiled read path's answer, or None to let Strawberry serve the request.
 
         Tried before Strawberry's view reads the request: only a plain request (one operation,
@@ -299,7 +350,7 @@ class GraphQLView(GraphQL[Context, None]):
             self.executor_header and request.headers.get(EXECUTOR_HEADER, "").lower() == "resolver"
         ):
             return None
-        plain = await _plain_request(request)
+        plain = params.plain() if params is not None else None
         if plain is None:
             compiled.stats.fallback("request")
             return None
@@ -412,7 +463,6 @@ class GraphQLView(GraphQL[Context, None]):
         return HTMLResponse(graphiql_page(base), headers={"Content-Security-Policy": _GRAPHIQL_CSP})
 
 
-_STREAMING = ("multipart/mixed", "text/event-stream")
 # graphql-core's hint at names the schema holds, as in "Did you mean 'states'?".
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?$")
 
@@ -442,40 +492,44 @@ def _has_code(response: GraphQLHTTPResponse | list[GraphQLHTTPResponse], code: s
     return False
 
 
-async def _plain_request(request: Request) -> tuple[str, dict[str, Any] | None, str | None] | None:
-    """(query, variables, operation name) of a plain request, else None (Strawberry decides)."""
-    accept = request.headers.get("accept", "")
-    if any(kind in accept for kind in _STREAMING):
-        return None
-    try:
-        if request.method == "GET":
-            params = request.query_params
-            if "extensions" in params:
-                return None
-            raw = params.get("variables")
-            data = {**params, "variables": orjson.loads(raw) if raw is not None else None}
-        else:
-            data = orjson.loads(await request.body())
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(data, dict) or data.get("extensions") is not None:
-        return None
-    query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
-    if not isinstance(query, str) or not query:
-        return None
-    if not isinstance(variables, dict | None) or not isinstance(name, str | None):
-        return None
-    return query, variables, name
+def _with_params(request: Request, params: GraphQLParams) -> Request:
+    """The same request carrying `params` (a persisted query's document in place of its hash)."""
+    if request.method == "GET":
+        scope = {**request.scope, "query_string": params.as_query_string()}
+        return Request(scope, replay(b""))
+    return Request(request.scope, replay(params.as_body()))
 
 
-def metrics_route(view: GraphQLView, path: str = "/metrics") -> Route:
-    """`GET /metrics`: what the compiled read path served and why the rest fell back."""
+class _Served:
+    """What served one request, for its metrics: set as the request goes."""
+
+    __slots__ = ("executor", "operation")
+
+    def __init__(self) -> None:
+        self.operation = "unknown"
+        self.executor = "none"
+
+
+def metrics_route(view: GraphQLView, path: str = "/metrics.json") -> Route:
+    """`GET /metrics.json`: what the compiled read path served and why the rest fell back.
+
+    The same counters as the Prometheus page, as one JSON document (tests, quick looks).
+    """
 
     async def metrics(request: Request) -> JSONResponse:
         stats = view.compiled.stats.as_dict() if view.compiled is not None else None
         return JSONResponse({"compiledReads": stats})
 
     return Route(path, metrics, methods=["GET"])
+
+
+def prometheus_route(metrics: Metrics, path: str = "/metrics") -> Route:
+    """`GET /metrics` in Prometheus' text format."""
+
+    async def scrape(request: Request) -> Response:
+        return Response(metrics.render(), headers={"content-type": METRICS_CONTENT_TYPE})
+
+    return Route(path, scrape, methods=["GET"])
 
 
 def _check_method_and_media_type(method: str, headers: Headers) -> None:
@@ -521,4 +575,5 @@ __all__ = [
     "graphiql_assets",
     "metrics_route",
     "negotiate_media_type",
+    "prometheus_route",
 ]

@@ -1,4 +1,4 @@
-"""The compiled path behind the HTTP view: the switch, the header, the metrics route."""
+"""The compiled path behind the HTTP view: the switch, the header, the JSON metrics route."""
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,7 +23,7 @@ async def test_metrics_count_compiled_answers_and_fallbacks(world: AsyncEngine) 
         await client.post("/graphql", json={"query": '{ search(text: "Russia") { score } }'})
         skipped = await client.post("/graphql", json=QUERY, headers={EXECUTOR_HEADER: "resolver"})
         assert EXECUTOR_HEADER not in skipped.headers
-        metrics = (await client.get("/metrics")).json()
+        metrics = (await client.get("/metrics.json")).json()
     assert metrics == {
         "compiledReads": {
             "compiled": 1,
@@ -40,7 +40,7 @@ async def test_compiled_reads_can_be_switched_off(world: AsyncEngine) -> None:
         response = await client.post("/graphql", json=QUERY)
         assert response.json() == {"data": {"state": {"name": "Russian Federation"}}}
         assert EXECUTOR_HEADER not in response.headers
-        assert (await client.get("/metrics")).json() == {"compiledReads": None}
+        assert (await client.get("/metrics.json")).json() == {"compiledReads": None}
 
 
 async def test_mutations_and_bad_documents_are_left_to_strawberry(world: AsyncEngine) -> None:

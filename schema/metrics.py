@@ -1,0 +1,133 @@
+"""Prometheus metrics of one app: requests, latency, compiled-path fallbacks, the pool.
+
+Each app has a registry of its own (not prometheus_client's global one), so a process creating
+many apps (the tests) never registers a name twice, and each app reports only its own traffic.
+
+Per request: one counter increment and one histogram observation, on children bound once per
+(operation, executor) pair. Everything else is read when Prometheus scrapes: the compiled
+path's counters (`CompiledStats`, which it keeps anyway) and the pool's state.
+
+Imports are not here: `credence import` runs in a process of its own, which ends before any
+scrape could read it; its summary and exit status are what a scheduler records.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from schema.compiled.executor import CompiledStats
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+# What served a request: the compiled path, the resolvers, or nothing (refused before an
+# operation ran: a malformed request, an unknown persisted query, an HTTP error).
+EXECUTORS = ("compiled", "resolver", "none")
+# The operation's type; `unknown` when the request never named a runnable operation.
+OPERATIONS = ("query", "mutation", "unknown")
+
+# From a cached persisted query (about a millisecond) to the request deadline (15 s).
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15)
+
+
+class Metrics:
+    def __init__(
+        self,
+        *,
+        compiled: CompiledStats | None = None,
+        engine: Callable[[], AsyncEngine] | None = None,
+    ) -> None:
+        self.registry = CollectorRegistry()
+        requests = Counter(
+            "credence_graphql_requests",
+            "GraphQL requests answered, by operation type and by what served them.",
+            ["operation", "executor"],
+            registry=self.registry,
+        )
+        latency = Histogram(
+            "credence_graphql_request_duration_seconds",
+            "Time from a GraphQL request's arrival to its answer being sent.",
+            ["operation", "executor"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        # Bound once: `labels()` per request would look the pair up under a lock each time.
+        self._children = {
+            (operation, executor): (
+                requests.labels(operation, executor),
+                latency.labels(operation, executor),
+            )
+            for operation in OPERATIONS
+            for executor in EXECUTORS
+        }
+        if compiled is not None:
+            self.registry.register(_CompiledCollector(compiled))
+        if engine is not None:
+            self.registry.register(_PoolCollector(engine))
+
+    def observe(self, operation: str, executor: str, seconds: float) -> None:
+        counter, histogram = self._children[(operation, executor)]
+        counter.inc()
+        histogram.observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class _CompiledCollector(Collector):
+    """The compiled path's own counters, read at scrape time (nothing added per request)."""
+
+    def __init__(self, stats: CompiledStats) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Any]:
+        stats = self._stats
+        yield CounterMetricFamily(
+            "credence_compiled_answers",
+            "Query operations the compiled path answered.",
+            value=stats.compiled,
+        )
+        yield CounterMetricFamily(
+            "credence_compiled_statements",
+            "SQL statements the compiled path ran (one per root field).",
+            value=stats.statements,
+        )
+        fallbacks = CounterMetricFamily(
+            "credence_compiled_fallbacks",
+            "Requests the compiled path left to the resolvers, by reason (a field the planner "
+            "does not cover, a mutation, a document that does not validate, ...).",
+            labels=["reason"],
+        )
+        for reason, count in sorted(stats.reasons.items()):
+            fallbacks.add_metric([reason], count)
+        yield fallbacks
+
+
+class _PoolCollector(Collector):
+    """Database connections of this worker's pool: checked out, and the pool's size."""
+
+    def __init__(self, engine: Callable[[], AsyncEngine]) -> None:
+        self._engine = engine
+
+    def collect(self) -> Iterator[Any]:
+        try:
+            pool: Any = self._engine().pool
+        except RuntimeError:
+            return  # the engine is not started yet (the app's lifespan has not run)
+        checked_out = getattr(pool, "checkedout", None)
+        size = getattr(pool, "size", None)
+        if checked_out is None or size is None:
+            return  # a pool without a size (NullPool in some tools)
+        yield GaugeMetricFamily(
+            "credence_db_pool_checked_out",
+            "Database connections in use by requests now.",
+            value=checked_out(),
+        )
+        yield GaugeMetricFamily(
+            "credence_db_pool_size",
+            "Database connections the pool keeps (CREDENCE_POOL_SIZE).",
+            value=size(),
+        )
