@@ -138,12 +138,12 @@ async def test_how_many_states_recognize_the_sadr_today(client: httpx.AsyncClien
 async def test_how_many_withdrawals_freezes_and_suspensions_between_1986_and_today(
     client: httpx.AsyncClient,
 ) -> None:
-    """57 ends recorded as withdrawn (the sources' "withdrawn", "revoked", "frozen", "suspended").
+    """58 ends recorded as withdrawn (the sources' "withdrawn", "revoked", "frozen", "suspended").
 
     From Saint Lucia and the Solomon Islands (1989) to Bolivia (23 February 2026), second episodes
     included (Burundi 2010, Guinea-Bissau 2010, Peru 2022, Panama 2024, Ecuador 2024, Malawi 2017,
     El Salvador 2019, Bolivia 2026), with the Dominican Republic (23 May 2002, de.wikipedia),
-    Honduras (2014, per its Congress in 2021),
+    Honduras (2014, per its Congress in 2021), Nicaragua (21 July 2000, Yabiladi),
     Ecuador's first (July 2004, Le Matin), El Salvador's first (April 1997, de.wikipedia) and
     South Sudan's first (September 2018, Sudan Tribune and Yabiladi). Three more ends are not
     withdrawals: South Yemen (the recognizer ceased on 22 May 1990) and Tuvalu and Kiribati (no
@@ -152,14 +152,14 @@ async def test_how_many_withdrawals_freezes_and_suspensions_between_1986_and_tod
     withdrawn = await ask(
         client, ENDS_BETWEEN, **{"from": "1986-01-01", "to": "2026-11-30", "reason": ["WITHDRAWN"]}
     )
-    assert withdrawn["recognitions"]["totalCount"] == 57
+    assert withdrawn["recognitions"]["totalCount"] == 58
     every_end = await ask(client, ENDS_BETWEEN, **{"from": "1986-01-01", "to": "2026-11-30"})
-    assert every_end["recognitions"]["totalCount"] == 60
-    # The rows reconcile: 63 at the end of 1985, 60 ends since, 32 starts since, 35 today.
+    assert every_end["recognitions"]["totalCount"] == 61
+    # The rows reconcile: 63 at the end of 1985, 61 ends since, 33 starts since, 35 today.
     starts = await ask(client, STARTS_SINCE, since="1986-01-01")
-    assert starts["recognitions"]["totalCount"] == 32
+    assert starts["recognitions"]["totalCount"] == 33
     today = await in_force(client, "2026-11-30")
-    assert 63 - 60 + starts["recognitions"]["totalCount"] == len(today)
+    assert 63 - 61 + starts["recognitions"]["totalCount"] == len(today)
 
 
 async def test_caribbean_withdrawals_since_2000_up_to_jamaica(client: httpx.AsyncClient) -> None:
@@ -340,20 +340,20 @@ async def test_states_that_withdrew_since_2000_against_moroccos_count(
     """Morocco's foreign ministry (January 2025, ESH-bladi-ghana-2025): with Ghana, "46 countries,
     including thirteen Africans, have already suspended their relations with the SADR since 2000".
 
-    The rows hold 38 such states, 12 of them African. Not reconciled, each for want of a dated
+    The rows hold 39 such states, 12 of them African. Not reconciled, each for want of a dated
     source: Saint Kitts and Nevis and Saint Lucia withdrew in August 2010 but their (re-)recognition
-    is not dated; Nicaragua withdrew between 1999 and 2004 (Le Matin, 2004) on no date read;
-    Tuvalu's and Kiribati's recognitions ended by March 2011 for no stated reason; and Chad, whose
-    1997 revocation PBS records, withdrew again in 2006 per Asharq Al-Awsat, which implies an
-    undated re-recognition (the 13th African state). That makes 44; two remain unidentified.
+    is not dated; Tuvalu's and Kiribati's recognitions ended by March 2011 for no stated reason;
+    and Chad, whose 1997 revocation PBS records, withdrew again in 2006 per Asharq Al-Awsat, which
+    implies an undated re-recognition (the 13th African state). That makes 44; two remain
+    unidentified.
     """
     data = await ask(
         client, ENDS_BETWEEN, **{"from": "2000-01-01", "to": "2025-01-07", "reason": ["WITHDRAWN"]}
     )
     codes = {node["recognizer"]["iso3"] for node in data["recognitions"]["nodes"]}
-    assert len(codes) == 38
+    assert len(codes) == 39
     assert len(codes & AFRICAN_UNION) == 12
-    assert {"CRI", "IND", "DOM", "ECU", "SLV", "HND", "GNB", "GHA", "PAN", "SSD"} <= codes
+    assert {"CRI", "NIC", "IND", "DOM", "ECU", "SLV", "HND", "GNB", "GHA", "PAN", "SSD"} <= codes
 
 
 RECOGNIZED_BY_THEN = """
