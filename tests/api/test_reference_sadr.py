@@ -12,12 +12,14 @@ Where the figures come from:
 - Since then: each withdrawal, freeze or suspension and each re-recognition is read from its own
   cited source (PBS 2004 and it.wikipedia for 1989-2007; ministry statements and news agency
   reports for 2008-2026, e.g. Ecuador 22 October 2024, Panama 21 November 2024, Ghana
-  6 January 2025, Bolivia 23 February 2026), and so is each first recognition after 1985
-  (Guatemala 1986 ... Uruguay 2005, Haiti 2006, South Sudan 2011).
+  6 January 2025, Bolivia 23 February 2026; re-recognitions such as Ecuador 8 February 2006,
+  Nicaragua 12 January 2007, South Sudan 20 September 2022), and so is each first recognition
+  after 1985 (Guatemala 1986 ... Uruguay 2005, Haiti 2006, South Sudan 2011).
 - Not fully reconciled: Wikipedia (ESH-wp-recognition, and its copies) counts 84 UN members
   recognizing at some time and 46 "as of September 2022", a figure still quoted in
-  October-November 2024 (IOL, 27 October 2024); Kenyans.co.ke (14 September 2022) says Kenya had
-  been "among 41". The rows give 38 in force on 13 September 2022 and on 1 November 2024.
+  October 2024 (IOL, 27 October 2024, ESH-iol-ecuador-2024); Kenyans.co.ke (14 September 2022,
+  ESH-kenyans-kenya-2022) says Kenya had been "among 41". The rows give 38 in force on
+  13 September 2022 and on 1 November 2024.
   Trinidad and Tobago (recognizing since 1986 per Wikipedia) has no row: no source read dates its
   recognition. Saint Kitts and Nevis, which withdrew in August 2010 (ESH-alittihad-caribbean-2010),
   has no row for the same reason, nor have the re-recognitions implied by Saint Lucia's and
