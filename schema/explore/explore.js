@@ -215,10 +215,6 @@ function bindFeatures(byIso3) {
     } else {
       delete f.element.dataset.iso3;
     }
-    const isSubject =
-      (f.iso3 && f.iso3 === state.subject.stateIso3) ||
-      (f.numeric && f.numeric === state.subject.stateNumeric);
-    f.element.classList.toggle("s-subject", Boolean(isSubject));
   }
   return onMap;
 }
@@ -408,7 +404,7 @@ function element(tag, text, className) {
   return node;
 }
 
-function select(target) {
+function select(target, { focus = true } = {}) {
   state.selected = target;
   const detail = $("detail");
   const parts = [];
@@ -426,7 +422,7 @@ function select(target) {
   detail.replaceChildren(...parts);
   detail.dataset.selected = typeof target === "string" ? target : "";
   render();
-  detail.focus();
+  if (focus) detail.focus();
 }
 
 function episode(r) {
@@ -448,7 +444,8 @@ function episode(r) {
   for (const citation of r.citations) {
     const item = document.createElement("li");
     const source = citation.source;
-    if (source.url) {
+    // Only web links: a source's URL is data, and data must not choose what a click runs.
+    if (source.url && /^https?:\/\//i.test(source.url)) {
       const link = element("a", source.title);
       link.href = source.url;
       link.rel = "noopener noreferrer";
@@ -471,18 +468,10 @@ function setDay(day, { push = false } = {}) {
   if (!isDay(day)) return;
   state.day = day;
   writeUrl(push);
-  if (state.subject) {
-    render();
-    if (state.selected !== null) refreshDetail();
-  }
-}
-
-function refreshDetail() {
-  // The detail's "in force on" lines follow the date without moving the focus.
-  const target = state.selected;
-  const active = document.activeElement;
-  select(target);
-  if (active && active !== document.body) active.focus();
+  if (!state.subject) return;
+  // The detail's "in force on" lines follow the date (select renders too); the focus stays put.
+  if (state.selected !== null) select(state.selected, { focus: false });
+  else render();
 }
 
 function writeUrl(push) {
