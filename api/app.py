@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from api.database import create_engine
 from api.runtime import tune_garbage_collector
 from api.settings import Settings
+from schema.explore_page import explore_routes
 from schema.export import SDL_PATH, export_sdl
 from schema.http import (
     GraphQLView,
@@ -26,6 +27,7 @@ from schema.http import (
     metrics_route,
     prometheus_route,
 )
+from schema.http_cache import DataVersion, HttpCache
 from schema.http_compression import CompressionMiddleware
 from schema.http_cors import CorsMiddleware, CorsPolicy
 from schema.http_guard import RequestLimits
@@ -126,6 +128,10 @@ def create_app(
         introspection=settings.introspection,
         field_suggestions=settings.field_suggestions,
         persisted_queries=persisted,
+        cache=HttpCache(
+            DataVersion(lambda: database.engine, ttl=settings.data_version_ttl),
+            settings.cache_control,
+        ),
     )
     if settings.metrics_path:
         # After the view: the metrics read its compiled path's counters.
@@ -139,6 +145,7 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Mount("/graphql/assets", graphiql_assets(), name="graphiql-assets"),
         Route("/graphql", graphql, name="graphql"),
+        *explore_routes(),
     ]
     if graphql.metrics is not None:
         routes += [

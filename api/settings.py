@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     persisted_queries_file: Path | None = None
     persisted_only: bool = False
 
+    # HTTP caching of GET queries: anonymous answers carry an ETag from the data's version and
+    # this Cache-Control (`no-cache`: browsers keep the answer and revalidate it, a 304 when the
+    # data has not changed; `public, max-age=60` lets a CDN serve it for a minute). The data's
+    # version (newest change_log id) is looked up at most once per data_version_ttl seconds.
+    cache_control: str = "no-cache"
+    data_version_ttl: float = Field(default=1.0, ge=0)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:

@@ -43,6 +43,7 @@ from schema.compiled.executor import CompiledReads
 from schema.context import Context, create_context
 from schema.database_faults import SERVICE_UNAVAILABLE_CODE, fault_error
 from schema.document_cache import documents_for, parse_document
+from schema.http_cache import PRIVATE, HttpCache, carries_credentials, etag, matches
 from schema.http_guard import (
     ClientDisconnected,
     RequestGuard,
@@ -175,6 +176,7 @@ class GraphQLView(GraphQL[Context, None]):
         field_suggestions: bool = True,
         metrics: Metrics | None = None,
         persisted_queries: PersistedQueries | None = None,
+        cache: HttpCache | None = None,
     ) -> None:
         # No subscriptions: the schema has none, and nothing here speaks WebSocket.
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=())
@@ -196,6 +198,8 @@ class GraphQLView(GraphQL[Context, None]):
         self.metrics = metrics
         # Apollo's automatic persisted queries, and the allow-list when only those may run.
         self.persisted = persisted_queries
+        # ETags and Cache-Control for GET queries (see schema.http_cache).
+        self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -233,6 +237,9 @@ class GraphQLView(GraphQL[Context, None]):
             self.metrics.observe(served.operation, served.executor, time.perf_counter() - started)
 
     async def _respond(self, request: Request, media_type: str, served: "_Served") -> Response:
+        if wants_graphiql(request.method, request.headers.get("accept")):
+            return await self.render_graphql_ide(request)
+        query_string: bytes = request.scope["query_string"]
         params = await read_params(request)
         if params is not None and self.persisted is not None:
             resolved = self.persisted.resolve(params)
@@ -248,14 +255,31 @@ class GraphQLView(GraphQL[Context, None]):
                 status_code=400 if media_type == GRAPHQL_RESPONSE_JSON else 200,
                 media_type=media_type,
             )
+        tag, cache_control = None, None
+        if self.cache is not None and params is not None and request.method == "GET":
+            if carries_credentials(request.headers):
+                cache_control = PRIVATE  # one user's answer: never stored anywhere
+            else:
+                version = await self.cache.version.current()
+                tag, cache_control = (
+                    etag(version, query_string, media_type),
+                    self.cache.cache_control,
+                )
+                if matches(request.headers.get("if-none-match"), tag):
+                    served.operation = "query"
+                    return Response(
+                        status_code=304, headers={"ETag": tag, "Cache-Control": cache_control}
+                    )
         response = await self._compiled_response(request, params, media_type)
         if response is not None:
             served.operation, served.executor = "query", "compiled"
-            return response
-        response = await self.run(request)
-        served.executor = "resolver"
-        if params is not None:
-            served.operation = self._operation_type(params)
+        else:
+            response = await self.run(request)
+            served.executor = "resolver"
+            if params is not None:
+                served.operation = self._operation_type(params)
+        if cache_control is not None:
+            _add_cache_headers(response, tag, cache_control)
         return response
 
     def _operation_type(self, params: GraphQLParams) -> str:
@@ -437,11 +461,13 @@ class GraphQLView(GraphQL[Context, None]):
             # The database went away while the operation ran: a retryable answer, not a fault.
             status = 503
             headers["Retry-After"] = str(self.limits.retry_after)
-        response = Response(
+        response = _GraphQLResponse(
             self.encode_json(response_data),
             status_code=sub_response.status_code or status,
             headers=headers,
         )
+        answers = response_data if isinstance(response_data, list) else [response_data]
+        response.has_errors = any(answer.get("errors") for answer in answers)
         response.headers.raw.extend(
             (name, value) for name, value in sub_response.headers.raw if name != b"content-type"
         )
@@ -450,13 +476,7 @@ class GraphQLView(GraphQL[Context, None]):
         return response
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
-        # Only a browser asking for a page: `curl` (Accept: */*) without a query gets the
-        # specification's 400, not HTML.
-        return (
-            request.method == "GET"
-            and request.query_params.get("query") is None
-            and "text/html" in request.headers.get("accept", "")
-        )
+        return wants_graphiql(request.method, request.headers.get("accept"))
 
     async def render_graphql_ide(self, request: Request) -> Response:
         base = request.scope.get("root_path", "") + "/graphql"
@@ -490,6 +510,38 @@ def _has_code(response: GraphQLHTTPResponse | list[GraphQLHTTPResponse], code: s
             if isinstance(extensions, dict) and extensions.get("code") == code:
                 return True
     return False
+
+
+def wants_graphiql(method: str, accept: str | None) -> bool:
+    """A browser asking for a page: GET with `text/html` and no JSON media type in Accept.
+
+    `curl` (Accept: */*) without a query gets the specification's 400, not HTML; a browser
+    opening `/graphql?query=...` gets GraphiQL with the query filled in (the page reads it from
+    its URL), while GraphiQL's own requests and programs, which accept JSON, get answers.
+    """
+    accept = (accept or "").lower()
+    return method == "GET" and "text/html" in accept and "json" not in accept
+
+
+def _add_cache_headers(response: Response, tag: str | None, cache_control: str) -> None:
+    if tag is None or (response.status_code == 200 and not _has_errors(response)):
+        if tag is not None:
+            response.headers["ETag"] = tag
+        response.headers["Cache-Control"] = cache_control
+    else:
+        # An error may be the database's passing trouble: never kept, never revalidated.
+        response.headers["Cache-Control"] = "no-store"
+
+
+def _has_errors(response: Response) -> bool:
+    return isinstance(response, _GraphQLResponse) and response.has_errors
+
+
+class _GraphQLResponse(Response):
+    """Strawberry's answer, knowing whether it holds errors (an answer with errors is not
+    cached). The compiled path's answers never hold errors."""
+
+    has_errors = False
 
 
 def _with_params(request: Request, params: GraphQLParams) -> Request:

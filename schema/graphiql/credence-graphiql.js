@@ -10,11 +10,36 @@
     enableIncrementalDelivery: false,
   });
   var example = document.getElementById("example-query").textContent.trim() + "\n";
-  ReactDOM.createRoot(container).render(
-    React.createElement(GraphiQL, {
-      fetcher: fetcher,
-      defaultQuery: example,
-      defaultEditorToolsVisibility: false,
-    })
-  );
+  var props = {
+    fetcher: fetcher,
+    defaultQuery: example,
+    defaultEditorToolsVisibility: false,
+  };
+  // A link such as /graphql?query=...&variables=... (the GET form of a request) opens GraphiQL
+  // with that query and its variables filled in, so a query can be shared as a URL.
+  var params = new URLSearchParams(window.location.search);
+  var query = params.get("query");
+  if (query !== null) {
+    props.query = query;
+    var variables = params.get("variables");
+    if (variables !== null) {
+      props.variables = pretty(variables);
+    }
+    if (params.get("operationName")) {
+      props.operationName = params.get("operationName");
+    }
+    // The query declares variables (or the link brings some): show the pane that holds them.
+    if (variables !== null || /\$[_A-Za-z]/.test(query)) {
+      props.defaultEditorToolsVisibility = "variables";
+    }
+  }
+  ReactDOM.createRoot(container).render(React.createElement(GraphiQL, props));
+
+  function pretty(json) {
+    try {
+      return JSON.stringify(JSON.parse(json), null, 2);
+    } catch (error) {
+      return json; // shown as sent: GraphiQL points at what is wrong with it
+    }
+  }
 })();

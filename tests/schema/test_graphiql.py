@@ -76,7 +76,11 @@ async def test_every_resource_of_the_page_comes_from_the_service(client: httpx.A
     for url in parser.urls:
         asset = await client.get(url)
         assert asset.status_code == 200, url
-        assert asset.headers["content-type"].split(";")[0] in ("text/javascript", "text/css")
+        assert asset.headers["content-type"].split(";")[0] in (
+            "text/javascript",
+            "text/css",
+            "image/svg+xml",  # the favicon
+        )
         assert len(asset.content) > 0
 
 

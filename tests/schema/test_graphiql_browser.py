@@ -121,3 +121,34 @@ def test_graphiql_runs_the_example_query_without_the_internet(chromium: Path, se
     assert '"errors"' not in result
     assert elsewhere == []
     assert console_errors == []
+
+
+def test_a_query_in_the_url_opens_in_graphiql_with_its_variables(
+    chromium: Path, service: str
+) -> None:
+    from urllib.parse import urlencode
+
+    from playwright.sync_api import sync_playwright
+
+    query = "query One($iso3: String!) { state(iso3: $iso3) { iso3 name } }"
+    link = f"{service}/graphql?" + urlencode({"query": query, "variables": '{"iso3":"RUS"}'})
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(link)
+            run = page.locator("button.graphiql-execute-button")
+            run.wait_for(timeout=20_000)
+            assert _wait_for_editor(page, ".graphiql-query-editor") == query
+            # The variables pane is open, holding the link's variables (pretty-printed).
+            variables = ".graphiql-editor-tool .graphiql-editor:not(.hidden)"
+            assert page.locator(f"{variables} .CodeMirror").is_visible()
+            assert _wait_for_editor(page, variables, containing="RUS") == '{\n  "iso3": "RUS"\n}'
+            run.click()
+            result = _wait_for_editor(page, ".graphiql-response", containing="Russian Federation")
+            icon = page.evaluate("document.querySelector('link[rel=icon]').href")
+            favicon = page.request.get(icon)
+            assert favicon.ok and favicon.headers["content-type"] == "image/svg+xml"
+        finally:
+            browser.close()
+    assert '"errors"' not in result
