@@ -8,15 +8,18 @@ import dataclasses
 import gc
 import json
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
-    from api.importer import ImportSummary, LockWait
+    from collections.abc import Callable
+
+    from api.importer import FactChange, ImportSummary, LockWait
     from api.importer.pipeline import ProgressCallback
 
 _EXIT_REJECTED = 1
@@ -130,12 +133,12 @@ def _say_waiting(wait: "LockWait") -> None:
     typer.echo(f"credence import: {wait}", err=True)
 
 
-def _print_changes(summary: "ImportSummary", limit: int, report: Path | None) -> None:
-    """The diff, fact by fact, up to `limit` facts; the report file holds every one."""
-    for change in summary.changes[:limit]:
+def _print_changes(summary: "ImportSummary", report: Path | None) -> None:
+    """The diff, fact by fact, as far as --diff-limit kept it; the report file has every one."""
+    for change in summary.changes:
         for line in change.lines():
             typer.echo(line)
-    rest = len(summary.changes) - limit
+    rest = summary.changes_total - len(summary.changes)
     if rest > 0:
         where = f"see {report}" if report is not None else "--report FILE lists them all"
         more = "more changed fact" if rest == 1 else "more changed facts"
@@ -144,29 +147,56 @@ def _print_changes(summary: "ImportSummary", limit: int, report: Path | None) ->
         typer.echo("no changes")
 
 
+def _spool_changes() -> tuple[IO[str], "Callable[[FactChange], None]"]:
+    """A temporary file every change is written to as the import streams it (one JSON object a
+    line), so that the report lists them all without the CLI holding them in memory."""
+    # Closed by import_command once the report is written; unlinked from the start, so it
+    # goes with the process whatever happens.
+    spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+
+    def write(change: "FactChange") -> None:
+        spool.write(json.dumps(change.as_json(), ensure_ascii=False) + "\n")
+
+    return spool, write
+
+
+def _write_report(report: Path, summary: "ImportSummary", spool: IO[str] | None) -> None:
+    """The summary as JSON; after a --diff, with `"changes"` copied from the spool."""
+    text = json.dumps(summary.as_json(), indent=2, ensure_ascii=False)
+    if spool is None:
+        report.write_text(text + "\n")
+        return
+    spool.seek(0)
+    with report.open("w", encoding="utf-8") as out:
+        out.write(text.removesuffix("\n}"))
+        out.write(',\n  "changes": [')
+        for number, line in enumerate(spool):
+            out.write(("\n    " if number == 0 else ",\n    ") + line.rstrip("\n"))
+        out.write("\n  ]\n}\n")
+
+
 def _report(
     summary: "ImportSummary",
     *,
     as_json: bool,
     quiet: bool,
     report: Path | None,
-    diff_limit: int | None = None,
+    diff: bool = False,
+    spool: IO[str] | None = None,
 ) -> None:
-    """Problems and warnings on stderr; the diff (when `diff_limit` is given), then the summary,
-    on stdout; the whole as JSON in the `report` file."""
+    """Problems and warnings on stderr; the diff (with `diff`), then the summary, on stdout;
+    the whole as JSON in the `report` file."""
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
     for error in summary.errors:
         typer.echo(str(error), err=True)
-    with_changes = diff_limit is not None
     if report is not None:
-        shown = summary.as_json(changes=with_changes)
-        report.write_text(json.dumps(shown, indent=2, ensure_ascii=False) + "\n")
+        _write_report(report, summary, spool)
     if as_json:
-        typer.echo(json.dumps(summary.as_json(changes=with_changes), ensure_ascii=False))
+        typer.echo(json.dumps(summary.as_json(changes=diff), ensure_ascii=False))
     elif not quiet:
-        if diff_limit is not None and not summary.matched_fingerprint:
-            _print_changes(summary, diff_limit, report)
+        if diff and not summary.matched_fingerprint:
+            _print_changes(summary, report)
         _print_summary(summary)
 
 
@@ -304,6 +334,7 @@ def import_command(
     _check_entity_names()
     _spare_the_garbage_collector()
     show_progress = sys.stderr.isatty() and not quiet and not as_json
+    spool, on_change = _spool_changes() if diff and report is not None else (None, None)
     try:
         options = ImportOptions(
             entity=entity,
@@ -320,6 +351,8 @@ def import_command(
             replace_sources=replace_sources,
             allow_unsourced=allow_unsourced,
             diff=diff,
+            diff_limit=diff_limit,
+            on_change=on_change,
         )
         inputs = plan_files(paths, options)
         url = database_url_for_cli()
@@ -347,8 +380,11 @@ def import_command(
         as_json=as_json,
         quiet=quiet,
         report=report,
-        diff_limit=diff_limit if diff else None,
+        diff=diff,
+        spool=spool,
     )
+    if spool is not None:
+        spool.close()
     if summary.errors:
         raise typer.Exit(_EXIT_REJECTED)
 

@@ -7,6 +7,7 @@ file leaves columns out (without `--merge`), the diff when it is asked for.
 """
 
 import json
+from collections.abc import AsyncIterator
 
 import asyncpg
 
@@ -127,9 +128,9 @@ async def stage_diff(
 
 async def fetch_diff(
     connection: asyncpg.Connection, spec: EntitySpec, labels: list[str]
-) -> list[FactChange]:
-    """The changes of the rows the merge kept (rows the database refused are left out)."""
-    changes: list[FactChange] = []
+) -> AsyncIterator[FactChange]:
+    """The changes of the rows the merge kept (rows the database refused are left out), in
+    file order, streamed from a cursor."""
     async with connection.transaction():
         cursor = connection.cursor(
             f"SELECT d.key, d.inserted, d.fields, d.added, d.removed, d.file_no, d.line "
@@ -139,7 +140,7 @@ async def fetch_diff(
         )
         async for key, inserted, fields, added, removed, file_no, line in cursor:
             changed = json.loads(fields) if fields else {}
-            changes.append(
+            yield (
                 FactChange(
                     entity=spec.name,
                     key=key,
@@ -152,4 +153,3 @@ async def fetch_diff(
                 )
             )
     await connection.execute(f"DROP TABLE {_diff(spec)}")
-    return changes

@@ -24,7 +24,7 @@ from api.importer.errors import ImportUsageError, RowError
 from api.importer.readers import MAX_RECORD_BYTES, FileInput, Header, Input, file_input
 from api.importer.rules import MergeMode, Semantics, keepable, omitted
 from api.importer.staging import Stager, staging_table
-from api.importer.summary import ImportSummary, ImportWarning
+from api.importer.summary import FactChange, ImportSummary, ImportWarning
 from api.importer.turns import DEFAULT_LOCK_TIMEOUT, WaitCallback
 
 # Called with the rows read so far and the current step ("reading recognitions.csv",
@@ -112,8 +112,12 @@ class ImportOptions:
     replace_sources: bool = False
     # Accept facts (recognitions, envoys, sanctions, cooperations) that cite no source.
     allow_unsourced: bool = False
-    # Collect every inserted or updated fact, field by field, in `summary.changes`.
+    # Compute every inserted or updated fact, field by field: the first `diff_limit` (all when
+    # None) are kept in `summary.changes`, `summary.changes_total` counts them all, and
+    # `on_change` is called with each (to write them somewhere without holding them).
     diff: bool = False
+    diff_limit: int | None = None
+    on_change: Callable[[FactChange], None] | None = None
 
     @property
     def semantics(self) -> Semantics:
@@ -223,6 +227,14 @@ class _Batch:
         self.summary.errors.extend(errors)
         if entity is not None:
             self.summary.entity(entity).rejected += 1
+
+    def add_change(self, change: FactChange) -> None:
+        summary, options = self.summary, self.options
+        summary.changes_total += 1
+        if options.diff_limit is None or len(summary.changes) < options.diff_limit:
+            summary.changes.append(change)
+        if options.on_change is not None:
+            options.on_change(change)
 
     def tick(self, label: str) -> None:
         self.rows_read += 1
@@ -437,9 +449,9 @@ async def _merge_entity(connection: asyncpg.Connection, batch: _Batch, spec: Ent
             await changes.stage_diff(connection, spec, batch.semantics)
         await _merge_or_bisect(connection, batch, spec)
         counts = await merge.counts(connection, spec)
-        changed = (
-            await changes.fetch_diff(connection, spec, batch.labels) if batch.options.diff else []
-        )
+        if batch.options.diff:
+            async for change in changes.fetch_diff(connection, spec, batch.labels):
+                batch.add_change(change)
     except asyncpg.PostgresError as refused:
         # Something no single row explains (or too many refused rows to name each): the
         # whole entity is refused, in the database's own words.
@@ -460,7 +472,6 @@ async def _merge_entity(connection: asyncpg.Connection, batch: _Batch, spec: Ent
         ImportWarning(batch.labels[file_no], spec.name, column, rows)
         for file_no, column, rows in warnings
     ]
-    batch.summary.changes += changed
     summary.inserted += counts.inserted
     summary.updated += counts.updated
     summary.unchanged += counts.unchanged

@@ -106,8 +106,10 @@ class ImportSummary:
     matched_fingerprint: bool = False
     # Values a file would clear without mentioning them (whole-row replace only).
     warnings: list[ImportWarning] = field(default_factory=list)
-    # Every inserted or updated fact, when `ImportOptions.diff` asks for them (else empty).
+    # The inserted or updated facts, when `ImportOptions.diff` asks for them (else empty): the
+    # first `ImportOptions.diff_limit`, and how many there are in all.
     changes: list[FactChange] = field(default_factory=list)
+    changes_total: int = 0
 
     @property
     def ok(self) -> bool:
@@ -136,6 +138,7 @@ class ImportSummary:
                 for name, s in self.entities.items()
             },
             "warnings": [warning.as_json() for warning in self.warnings],
+            "changes_total": self.changes_total,
             "errors": [error.as_json() for error in self.errors],
         }
         if changes:

@@ -237,27 +237,32 @@ async def test_diff_under_merge_shows_only_what_changes(database_url: str, tmp_p
     )
 
 
-async def test_diff_past_its_limit_prints_a_summary_line(database_url: str, tmp_path: Path) -> None:
+async def test_diff_past_its_limit_prints_a_summary_line_and_reports_every_fact(
+    database_url: str, tmp_path: Path
+) -> None:
     await stored(database_url, tmp_path)
-    rows = "".join(
-        f"{iso},AFG:islamic-emirate,,,,2001-0{n},S01\n"
-        for n, iso in enumerate(["ARE", "SAU"], start=1)
-    )
-    many = "recognizer,subject,type,mode,act,from,sources\n" + rows
+    rows = "ARE,AFG:islamic-emirate,,,,2001-01,S01\nSAU,AFG:islamic-emirate,,,,2001-02,S01\n"
+    path = str(partial(tmp_path, "recognizer,subject,type,mode,act,from,sources\n" + rows)[0])
+    report = tmp_path / "plan.json"
 
-    result = credence(
+    bare = credence(database_url, "import", "--dry-run", "--diff", "--diff-limit", "1", path)
+    reported = credence(
         database_url,
         "import",
-        "--dry-run",
-        "--diff",
-        "--diff-limit",
-        "1",
-        str(partial(tmp_path, many)[0]),
+        *("--dry-run", "--diff", "--diff-limit", "1", "--report", str(report), path),
     )
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("insert recognitions") == 1
-    assert "… and 1 more changed fact; --report FILE lists them all" in result.stdout
+    assert bare.returncode == 0, bare.stderr
+    assert bare.stdout.count("insert recognitions") == 1
+    assert "… and 1 more changed fact; --report FILE lists them all" in bare.stdout
+    assert reported.returncode == 0, reported.stderr
+    assert f"… and 1 more changed fact; see {report}" in reported.stdout
+    written = json.loads(report.read_text())
+    assert written["changes_total"] == 2
+    assert [change["key"] for change in written["changes"]] == [
+        "ARE>AFG:islamic-emirate#1",
+        "SAU>AFG:islamic-emirate#1",
+    ]
 
 
 async def test_a_fact_without_sources_is_refused_on_its_line(
