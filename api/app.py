@@ -18,7 +18,6 @@ from starlette.routing import Mount, Route
 from api.database import create_engine
 from api.runtime import tune_garbage_collector
 from api.settings import Settings
-from schema.explore_page import explore_routes
 from schema.export import SDL_PATH, export_sdl
 from schema.http import (
     GraphQLView,
@@ -30,6 +29,7 @@ from schema.http import (
 from schema.http_cache import DataVersion, HttpCache
 from schema.http_compression import CompressionMiddleware
 from schema.http_cors import CorsMiddleware, CorsPolicy
+from schema.http_explore import explore_routes
 from schema.http_guard import RequestLimits
 from schema.metrics import Metrics
 from schema.persisted_queries import PersistedQueries, load_registered

@@ -12,8 +12,8 @@ from graphql import build_schema, parse, validate
 
 from api.app import create_app
 from api.settings import Settings
-from schema.explore_page import EXPLORE_CSP, EXPLORE_DIR
 from schema.export import SDL_PATH
+from schema.http_explore import EXPLORE_CSP, EXPLORE_DIR
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

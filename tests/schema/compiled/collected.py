@@ -50,6 +50,7 @@ SAMPLES: dict[tuple[str, str], list[Any]] = {
         "%%%",
     ],
     ("iso3", "String!"): ["RUS", "AFG", "XXX"],
+    ("recognizer", "String!"): ["RUS", "PAK", "XXX"],
     ("text", "String!"): ["Russia"],
     ("skip", "Boolean!"): [True, False],
 }
