@@ -79,6 +79,24 @@ def negotiate_encoding(accept_encoding: str) -> str | None:
     return best
 
 
+# Clients send few distinct Accept-Encoding values (each browser and library its own):
+# negotiated once each, up to this many kept.
+_NEGOTIATED: dict[bytes, str | None] = {}
+_NEGOTIATED_SIZE = 256
+
+
+def _negotiated(accept: bytes | None) -> str | None:
+    if not accept:
+        return None
+    try:
+        return _NEGOTIATED[accept]
+    except KeyError:
+        coding = negotiate_encoding(accept.decode("latin-1"))
+        if len(_NEGOTIATED) < _NEGOTIATED_SIZE:
+            _NEGOTIATED[accept] = coding
+        return coding
+
+
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
     for key, value in headers:
         if key == name:
@@ -120,17 +138,20 @@ class CompressionMiddleware:
                 await send(start)
                 await send(message)
                 return
-            headers = MutableHeaders(scope=start)
             # Whatever this client gets, another client may get another encoding of it.
-            headers.add_vary_header("Accept-Encoding")
-            accept = _header(scope["headers"], b"accept-encoding")
-            coding = negotiate_encoding(accept.decode("latin-1")) if accept else None
+            raw = start["headers"]
+            if _header(raw, b"vary") is None:
+                raw.append((b"vary", b"Accept-Encoding"))  # the usual case, without a parse
+            else:
+                MutableHeaders(scope=start).add_vary_header("Accept-Encoding")
+            coding = _negotiated(_header(scope["headers"], b"accept-encoding"))
             if coding is not None:
                 compress = _CODINGS[coding]
                 if len(body) > THREAD_BYTES:
                     body = await anyio.to_thread.run_sync(compress, body)
                 else:
                     body = compress(body)
+                headers = MutableHeaders(scope=start)
                 headers["content-encoding"] = coding
                 headers["content-length"] = str(len(body))
             await send(start)
