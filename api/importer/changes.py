@@ -67,12 +67,20 @@ def _after(field: Field, semantics: Semantics) -> str:
     )
 
 
-def _citations(spec: EntitySpec, semantics: Semantics) -> tuple[str, str]:
-    """SQL lateral joins giving `cb.before` and `ca.after`: the fact's source keys, in order."""
+def _citations(spec: EntitySpec, semantics: Semantics) -> tuple[str, str, str]:
+    """SQL for the fact's source keys in order: a CTE aggregating the stored citations of the
+    batch's facts (one hashed pass, not a lookup per row), and the joins giving `cb.before`
+    and `ca.after`."""
+    column = CITATION_COLUMN[spec.name]
+    stored = (
+        f"WITH stored_citations AS (SELECT c.{column} AS fact_id, "
+        "array_agg(s.key::text ORDER BY c.position) AS keys FROM citation c "
+        f"JOIN source s ON s.id = c.source_id WHERE c.{column} IN (SELECT t.id FROM "
+        f"{spec.table} t JOIN {_res(spec)} r ON r.key = t.{spec.key_column}) GROUP BY 1) "
+    )
     before = (
-        "LEFT JOIN LATERAL (SELECT ARRAY(SELECT s.key::text FROM citation c "
-        f"JOIN source s ON s.id = c.source_id WHERE c.{CITATION_COLUMN[spec.name]} = cur.id "
-        "ORDER BY c.position) AS before) cb ON true "
+        "LEFT JOIN stored_citations sc ON sc.fact_id = cur.id "
+        "CROSS JOIN LATERAL (SELECT COALESCE(sc.keys, ARRAY[]::text[]) AS before) cb "
     )
     after = "r.sources"
     if semantics.keeps:
@@ -82,40 +90,43 @@ def _citations(spec: EntitySpec, semantics: Semantics) -> tuple[str, str]:
             "WITH ORDINALITY AS u(k, o) WHERE u.k <> ALL(cb.before) ORDER BY u.o) "
             "ELSE r.sources END"
         )
-    return before, f"LEFT JOIN LATERAL (SELECT {after} AS after) ca ON true "
+    return stored, before, f"CROSS JOIN LATERAL (SELECT {after} AS after) ca "
+
+
+def _only_in(first: str, second: str) -> str:
+    """SQL: the keys of array `first` not in `second`, in order (at once when they are equal,
+    the common case)."""
+    return (
+        f"CASE WHEN {first} = {second} THEN ARRAY[]::text[] ELSE ARRAY(SELECT u.k FROM "
+        f"unnest({first}) WITH ORDINALITY AS u(k, o) WHERE u.k <> ALL({second}) ORDER BY u.o) END"
+    )
 
 
 def _diff_sql(spec: EntitySpec, semantics: Semantics) -> str:
-    values = [f for f in FIELDS[spec.name] if f.kind != "sources"]
-    rows = ", ".join(
-        f"({n}, '{f.name}', ({f.stored})::text, ({_after(f, semantics)})::text)"
-        for n, f in enumerate(values)
-    )
-    fields = (
-        "(SELECT json_object_agg(v.name, json_build_array(v.before, v.after) ORDER BY v.n)::text "
-        f"FROM (VALUES {rows}) AS v(n, name, before, after) "
-        "WHERE v.before IS DISTINCT FROM v.after)"
-    )
-    joins = ""
+    pairs = []
+    for field in FIELDS[spec.name]:
+        if field.kind == "sources":
+            continue
+        before, after = f"({field.stored})::text", f"({_after(field, semantics)})::text"
+        pairs.append(
+            f"'{field.name}', CASE WHEN {before} IS DISTINCT FROM {after} "
+            f"THEN jsonb_build_array({before}, {after}) END"
+        )
+    # One object per row, its unchanged fields (null) stripped: no subquery per row.
+    fields = f"jsonb_strip_nulls(jsonb_build_object({', '.join(pairs)}))"
+    stored = joins = ""
     added = removed = "ARRAY[]::text[]"
     if spec.cited:
-        before, after = _citations(spec, semantics)
+        stored, before, after = _citations(spec, semantics)
         joins = before + after
-        added = (
-            "ARRAY(SELECT u.k FROM unnest(ca.after) WITH ORDINALITY AS u(k, o) "
-            "WHERE u.k <> ALL(cb.before) ORDER BY u.o)"
-        )
-        removed = (
-            "ARRAY(SELECT u.k FROM unnest(cb.before) WITH ORDINALITY AS u(k, o) "
-            "WHERE u.k <> ALL(ca.after) ORDER BY u.o)"
-        )
+        added, removed = _only_in("ca.after", "cb.before"), _only_in("cb.before", "ca.after")
     return (
-        f"CREATE TEMP TABLE {_diff(spec)} ON COMMIT DROP AS SELECT * FROM ("
+        f"CREATE TEMP TABLE {_diff(spec)} ON COMMIT DROP AS {stored}SELECT * FROM ("
         f"SELECT r.file_no, r.line, r.key, cur.id IS NULL AS inserted, {fields} AS fields, "
         f"{added} AS added, {removed} AS removed FROM {_res(spec)} r "
         f"LEFT JOIN {spec.table} cur ON cur.{spec.key_column} = r.key {joins}"
         "WHERE r.refs_ok AND r.occurrence = 1) d "
-        "WHERE d.fields IS NOT NULL OR cardinality(d.added) > 0 OR cardinality(d.removed) > 0"
+        "WHERE d.fields <> '{}'::jsonb OR cardinality(d.added) > 0 OR cardinality(d.removed) > 0"
     )
 
 
@@ -131,6 +142,7 @@ async def fetch_diff(
 ) -> AsyncIterator[FactChange]:
     """The changes of the rows the merge kept (rows the database refused are left out), in
     file order, streamed from a cursor."""
+    order = [field.name for field in FIELDS[spec.name]]
     async with connection.transaction():
         cursor = connection.cursor(
             f"SELECT d.key, d.inserted, d.fields, d.added, d.removed, d.file_no, d.line "
@@ -139,13 +151,18 @@ async def fetch_diff(
             "ORDER BY d.file_no, d.line"
         )
         async for key, inserted, fields, added, removed, file_no, line in cursor:
+            # jsonb orders keys its own way: back to the order of the columns.
             changed = json.loads(fields) if fields else {}
             yield (
                 FactChange(
                     entity=spec.name,
                     key=key,
                     action="insert" if inserted else "update",
-                    fields={name: (pair[0], pair[1]) for name, pair in changed.items()},
+                    fields={
+                        name: (changed[name][0], changed[name][1])
+                        for name in order
+                        if name in changed
+                    },
                     sources_added=tuple(added),
                     sources_removed=tuple(removed),
                     file=labels[file_no],

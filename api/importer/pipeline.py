@@ -339,12 +339,12 @@ async def _stage(batch: _Batch, stager: Stager, file_no: int, source: Input) -> 
         if cells.errors or staged is None:
             batch.reject(spec.name, cells.errors)
             continue
-        left_out = omitted(
-            _KEEPABLE[spec.name],
-            event.fields,
-            absent=absent.get(spec.name),
-            empty_keeps=empty_keeps,
-        )
+        # A CSV file leaves out the same columns on every row: no call per row for them.
+        left_out = absent.get(spec.name) if not empty_keeps else None
+        if left_out is None:
+            left_out = omitted(
+                _KEEPABLE[spec.name], event.fields, absent=None, empty_keeps=empty_keeps
+            )
         if left_out:
             batch.omitting.add(spec.name)
         await stager.add(spec, (file_no, event.line, *staged, left_out))

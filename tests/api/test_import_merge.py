@@ -367,3 +367,33 @@ async def test_wrong_merge_options_are_usage_errors(
             database_url=database_url,
             options=ImportOptions(**options),  # type: ignore[arg-type]
         )
+
+
+async def test_periods_are_diffed_and_kept_like_any_field(
+    database_url: str, tmp_path: Path
+) -> None:
+    await stored(database_url, tmp_path)
+    renamed = "key,state,name\nAFG:islamic-emirate,AFG,Islamic Emirate\n"
+    moved = "key,state,name,periods\nAFG:islamic-emirate,AFG,Islamic Emirate,1996-09/2001-11\n"
+    folder = tmp_path / "governments"
+    folder.mkdir()
+
+    merged = await run_import(
+        database_url, write_files(folder, {"governments.csv": renamed}), merge=True, diff=True
+    )
+    planned = await run_import(
+        database_url,
+        write_files(folder, {"governments.csv": moved}),
+        dry_run=True,
+        diff=True,
+    )
+
+    assert merged.ok and [c.fields for c in merged.changes] == [
+        {"name": ("Islamic Emirate of Afghanistan", "Islamic Emirate")}
+    ]
+    periods = await fetch(database_url, "SELECT count(*) FROM government_period")
+    assert periods[0][0] == 2
+    assert planned.ok and planned.changes[0].fields == {
+        "periods": ("1996-09-27/2001-11-13;2021-08-15/", "1996-09/2001-11")
+    }
+    assert planned.changes[0].sources_removed == ("S01",)
