@@ -5,6 +5,11 @@ What Strawberry does differently, and this layer fixes: a mutation over GET is 4
 accepts `application/graphql-response+json` gets it, with 4xx for request errors (a document that
 does not parse or validate); HTTP errors are GraphQL-shaped JSON, not plain text; and GraphiQL is
 our own page with its assets served from the package (no CDN).
+
+Each further concern has a module of its own: which origins may call from a browser
+(`http_cors`), compression of large answers (`http_compression`), persisted queries resolved to
+plain requests before anything else reads them (`persisted_queries`), ETags and Cache-Control of
+GET queries (`http_cache`), and the Prometheus metrics this view feeds (`metrics`).
 """
 
 import html
