@@ -4,13 +4,15 @@
 
 1. Generates a deterministic dataset: every ISO 3166 state (pycountry), four governments per
    state, sources, and `--rows` recognitions between them (varied episodes and fuzzy dates, keys
-   unique, no overlapping episodes) citing 0-3 sources each.
+   unique, no overlapping episodes) citing 1-3 sources each.
 2. Floor: asyncpg `copy_records_to_table` of the same recognition and citation rows (ids already
    resolved) into bare tables with the same columns (no indexes, constraints or triggers).
 3. `credence import` of the files into an empty migrated database, as a subprocess whose peak
    RSS is read from `wait4`; then the same import again (matches the first import's
    fingerprint), and again with `--recheck` (compares every row; must change nothing); then
-   `credence export` of the recognitions (CSV).
+   `credence export` of the recognitions (CSV). The cost of `--diff`: the plan of the first
+   import (`--dry-run --diff --report`, every row an insert listing all its fields: the worst
+   case), and the unchanged `--recheck` again with `--diff` (every row compared, none listed).
 4. For reference, the same rows COPYed into the real tables with their indexes, constraints
    and audit triggers in place (rolled back).
 5. New rows next to stored ones: `--new` recognitions (default 60,000) imported into a database
@@ -143,7 +145,8 @@ def _recognitions(
             else:
                 end_text, end_day, end_precision = _fuzzy(start_year + 1 + (h >> 9) % 15, h >> 2)
                 end_reason = END_REASONS[(h >> 12) % len(END_REASONS)]
-            cited = [(h + 7919 * j) % sources for j in range((h >> 14) % 4)]
+            # Every fact cites at least one source (the importer refuses one that cites none).
+            cited = [(h + 7919 * j) % sources for j in range(1 + (h >> 14) % 3)]
             notes = "" if h % 7 else f'note {number}, with "quotes"; and a comma'
             cells = [
                 recognizer,
@@ -482,17 +485,25 @@ def main() -> None:
         # The floor lists are not needed any more; free them before the imports run.
         data = Dataset(data.folder, data.files, data.recognitions, data.citations, [], [])
         paths = [str(path) for path in data.files]
+        plan = folder / "plan.json"
+        planned = run_credence(
+            url, "import", "--dry-run", "--diff", "--quiet", "--report", str(plan), *paths
+        )
+        planned_changes = len(json.loads(plan.read_text())["changes"])
+        plan.unlink()
         first = run_credence(url, "import", "--json", *paths)
         log_after_first = asyncio.run(_count(url, "change_log"))
         second = run_credence(url, "import", "--json", *paths)
         recheck = run_credence(url, "import", "--json", "--recheck", *paths)
+        recheck_diff = run_credence(url, "import", "--json", "--recheck", "--diff", *paths)
         log_after_second = asyncio.run(_count(url, "change_log"))
         unchanged_ok = log_after_first == log_after_second
-        for run, matched in ((second, True), (recheck, False)):
+        for run, matched in ((second, True), (recheck, False), (recheck_diff, False)):
             reported = json.loads(run.output)
             summary = reported["entities"]["recognitions"]
             unchanged_ok = unchanged_ok and (
-                summary["unchanged"] == floor_rows
+                not reported.get("changes")
+                and summary["unchanged"] == floor_rows
                 and summary["inserted"] == summary["updated"] == 0
                 and reported["matched_fingerprint"] is matched
             )
@@ -524,6 +535,17 @@ def main() -> None:
         "  same, --recheck",
         recheck.seconds,
         f"peak {recheck.peak_mb:.0f} MB, {'nothing changed' if unchanged_ok else 'CHANGED ROWS'}",
+    )
+    line(
+        "  same, --diff",
+        recheck_diff.seconds,
+        f"peak {recheck_diff.peak_mb:.0f} MB, --recheck --diff (every row compared, none listed)",
+    )
+    line(
+        "plan (--diff)",
+        planned.seconds,
+        f"peak {planned.peak_mb:.0f} MB, first import --dry-run --diff --report: "
+        f"{planned_changes:,} changed facts listed",
     )
     line("export (csv)", exported.seconds, f"peak {exported.peak_mb:.0f} MB")
     print(
