@@ -65,7 +65,11 @@ def _names(
     return statement.where(name.is_not(None)) if nullable else statement
 
 
-def search_statement(text: str, limit: int) -> Statement:
+def search_statement(text: str, limit: int, *, numbered: bool = False) -> Statement:
+    """The best `limit` hits for `text`: columns `kind`, `pk`, `name` (the best name), `rank` and
+    `score`, best first. `numbered` adds `position` (1, 2, ...: the same order, for a statement
+    that joins the hits to other rows and must keep their order).
+    """
     s, g, p = tables.state.c, tables.government.c, tables.person.c
     names = union_all(
         _names("State", s.id, s.name, primary=True),
@@ -89,12 +93,15 @@ def search_statement(text: str, limit: int) -> Statement:
         .order_by(scored.c.kind, scored.c.pk, scored.c.score.desc(), scored.c.rank, scored.c.name)
         .subquery("best")
     )
-    return (
-        select(best).order_by(best.c.score.desc(), best.c.name, best.c.kind, best.c.pk).limit(limit)
-    )
+    order = (best.c.score.desc(), best.c.name, best.c.kind, best.c.pk)
+    columns: list[Any] = [best]
+    if numbered:
+        columns.append(func.row_number().over(order_by=order).label("position"))
+    return select(*columns).order_by(*order).limit(limit)
 
 
-async def search(info: Info, text: str, first: int) -> list[SearchHit]:
+def search_text(text: str, first: int) -> str:
+    """The text to score (without surrounding blanks), or BadUserInput for arguments refused."""
     if len(text) > MAX_SEARCH_TEXT:
         raise BadUserInput(
             f"text may be at most {MAX_SEARCH_TEXT} characters long (got {len(text)})",
@@ -105,8 +112,12 @@ async def search(info: Info, text: str, first: int) -> list[SearchHit]:
         raise BadUserInput("search text must not be empty")
     if not 0 <= first <= MAX_PAGE_SIZE:
         raise BadUserInput(f"first must be between 0 and {MAX_PAGE_SIZE}")
+    return text.strip()
+
+
+async def search(info: Info, text: str, first: int) -> list[SearchHit]:
     loaders = info.context.loaders
-    rows = await loaders.fetch(search_statement(text.strip(), first))
+    rows = await loaders.fetch(search_statement(search_text(text, first), first))
     # Ask for every node before awaiting any, so each kind is loaded in one batch.
     nodes = await asyncio.gather(*(loaders.by_pk(_ENTITIES[r.kind]).load(r.pk) for r in rows))
     return [

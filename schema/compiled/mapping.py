@@ -276,6 +276,12 @@ UNIONS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
         ("Person", "target_person_id"),
         ("State", "target_state_id"),
     ),
+    # A search hit's row: the planner sets the column of the hit's kind (`schema/search.py`).
+    ("SearchHit", "node"): (
+        ("State", "state_id"),
+        ("Government", "government_id"),
+        ("Person", "person_id"),
+    ),
 }
 
 

@@ -45,15 +45,18 @@ from schema.compiled.sql import (
     Params,
     TooWide,
     base64_id,
+    bound_statement,
     cursor,
     fuzzy_parts,
     json_object,
     literal,
+    python_round,
 )
 from schema.errors import BadUserInput
 from schema.filters import is_government_key
 from schema.ids import decode_id
 from schema.pagination import window
+from schema.search import search_statement, search_text
 from schema.stats import MAX_STATS_GROUPS, RecognitionGroupBy
 
 
@@ -199,6 +202,8 @@ class Planner:
             return self._list(ENTITIES["CooperationArea"], nodes, "", "{t}.code")
         if name == "recognitionStats":
             return self._stats(args, nodes)
+        if name == "search":
+            return self._search(args["text"], args["first"], nodes)
         raise Unsupported(f"Query.{name}")
 
     def _by_key(self, entity: Entity, column: str, value: str, nodes: list[FieldNode]) -> str:
@@ -240,6 +245,8 @@ class Planner:
             return f"coalesce({t}.target_organization, '')"
         if typename == "RecognitionGroup":
             return self._group_field(t, name, nodes, joins)
+        if typename == "SearchHit":
+            return self._hit_field(t, name, nodes, joins)
         entity = ENTITIES.get(typename)
         if entity is None:
             raise Unsupported(f"type {typename}")
@@ -617,6 +624,42 @@ class Planner:
                 return "NULL"
             return self._union(g, UNIONS["Recognition", "subject"], nodes, joins)
         raise Unsupported(f"RecognitionGroup.{name}")
+
+    # --- search ----------------------------------------------------------------------------------
+
+    def _search(self, text: str, first: int, nodes: list[FieldNode]) -> str:
+        try:
+            text = search_text(text, first)
+        except BadUserInput as error:
+            raise Unsupported(f"search: {error.message}") from None
+        # The resolver path's own statement (the scoring rule lives in `schema/search.py` only),
+        # its hits numbered in its order; each hit's row is joined by the column of its kind.
+        try:
+            hits = bound_statement(search_statement(text, first, numbered=True), self._params)
+        except ValueError as error:
+            raise Unsupported(f"internal: {error}") from None
+        s, h = self._aliases.next(), self._aliases.next()
+        kinds = ", ".join(
+            f"CASE WHEN {s}.kind = {literal(typename)} THEN {s}.pk END AS {column}"
+            for typename, column in UNIONS["SearchHit", "node"]
+        )
+        joins: list[str] = []
+        body = self._object_json("SearchHit", h, nodes, joins)
+        return (
+            f"coalesce((SELECT json_agg({body} ORDER BY {h}.position) "
+            f"FROM (SELECT {s}.*, {kinds} FROM ({hits}) {s}) {h} {' '.join(joins)}), "
+            f"{EMPTY_ARRAY})"
+        )
+
+    def _hit_field(self, h: str, name: str, nodes: list[FieldNode], joins: list[str]) -> str:
+        if name == "matched":
+            return f"{h}.name"
+        if name == "score":
+            # The resolver's `round(row.score, 4)`, written as orjson writes that float.
+            return python_round(f"{h}.score", 4)
+        if name == "node":
+            return self._union(h, UNIONS["SearchHit", "node"], nodes, joins)
+        raise Unsupported(f"SearchHit.{name}")
 
 
 def _bind(matching: Callable[[str, Branch], list[str]], branch: Branch) -> Branch:

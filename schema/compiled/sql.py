@@ -6,7 +6,12 @@ from a request (arguments, variables, aliases, cursors) goes through `Params.add
 bind parameter.
 """
 
+import re
 from typing import Any
+
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 # Output is `json`, never `jsonb`: json_build_object keeps its arguments' order, which is the
 # order of the selection, and jsonb would sort the keys.
@@ -131,3 +136,48 @@ def cursor(ordering: str, key_sql: str, key_type: str, pk_sql: str) -> str:
         value = f"'[\"v\",' || {python_json_string(key_sql)} || ']'"
     payload = f"'[\"{ordering}\",[' || {value} || ',[\"v\",' || ({pk_sql})::text || ']]]'"
     return f"translate(encode(convert_to({payload}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
+
+
+# The dialect the resolver path's engine compiles with: the same SQL text and parameter casts.
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+_BIND = re.compile(r"\$(\d+)::(\w+)")
+
+
+def bound_statement(statement: ClauseElement, params: Params) -> str:
+    """A SQLAlchemy statement of the resolver path, as the SQL it sends, with its bind parameters
+    (`$1::VARCHAR`, ...) numbered anew in `params`, so the text can sit inside a larger statement.
+    """
+    compiled = statement.compile(dialect=_DIALECT)
+    assert isinstance(compiled, SQLCompiler)
+    values = [compiled.params[name] for name in compiled.positiontup or ()]
+    found = _BIND.findall(compiled.string)
+    if len(found) != compiled.string.count("$") or {int(n) for n, _ in found} != set(
+        range(1, len(values) + 1)
+    ):
+        raise ValueError("a statement with parameters other than `$n::type`")
+    return _BIND.sub(lambda m: params.add(values[int(m.group(1)) - 1], m.group(2)), compiled.string)
+
+
+def python_round(real_sql: str, digits: int) -> str:
+    """`round(x, digits)` of Python on a `real`, as the JSON number orjson writes for the result.
+
+    Python rounds the float's exact binary value, halfway cases to even; PostgreSQL's numeric
+    `round` takes halfway cases away from zero, so the halfway case is decided here. The `real`
+    widens to `double precision` exactly and becomes numeric through 15 significant digits: a
+    `real` is either exactly halfway (then those digits are exact) or at least 1/(5**digits *
+    2**24) of its own value away from it (9.5e-11 for 4 digits), far more than 15 digits blur.
+    The result is written as Python writes the float: without trailing zeros, `1.0` for a whole
+    number (`repr` of a float of at most 4 decimals in [1e-4, 1e16) is that decimal).
+    """
+    assert 0 < digits <= 4, digits
+    scale = 10**digits
+    scaled = f"(({real_sql})::float8::numeric * {scale})"
+    down = f"floor{scaled}"
+    units = (
+        f"(CASE WHEN {scaled} - {down} > 0.5 OR ({scaled} - {down} = 0.5 AND mod({down}, 2) = 1)"
+        f" THEN {down} + 1 ELSE {down} END)"
+    )
+    return (
+        f"(SELECT CASE WHEN mod(u, {scale}) = 0 THEN round(u / {scale}, 1) "
+        f"ELSE trim_scale(u / {scale}) END FROM (SELECT {units} AS u) AS rounded)"
+    )

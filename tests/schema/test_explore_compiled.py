@@ -85,7 +85,26 @@ async def test_the_next_pages_are_one_compiled_statement_each(seeded_engine: Asy
     assert compiled.stats.fallbacks == 0
 
 
-def test_search_is_the_one_query_the_resolvers_serve() -> None:
-    # The subject picker's `search` has no compiled plan yet; it runs only when someone types.
-    plan = CompiledReads(schema).plan(_queries()["EXPLORE_SEARCH_QUERY"], {"text": "china"}, None)
-    assert isinstance(plan, str) and plan.startswith("Query.search")
+@pytest.mark.parametrize(
+    "text", ["china", "Taliban", "Afghan", "emirate", "Islamic Republic", "Путин", "xx"]
+)
+async def test_search_is_one_compiled_statement(seeded_engine: AsyncEngine, text: str) -> None:
+    query = _queries()["EXPLORE_SEARCH_QUERY"]
+    compiled = CompiledReads(schema)
+    answer = await _compiled(compiled, seeded_engine, query, {"text": text})
+    assert compiled.stats.as_dict() == {
+        "compiled": 1,
+        "statements": 1,
+        "fallbacks": 0,
+        "fallbackReasons": {},
+    }
+    assert answer["data"] == await _resolved(seeded_engine, query, {"text": text})
+
+
+def test_refused_search_arguments_are_left_to_the_resolvers() -> None:
+    # The resolver answers them with its BAD_USER_INPUT errors.
+    compiled = CompiledReads(schema)
+    query = _queries()["EXPLORE_SEARCH_QUERY"]
+    for text in ("", "   ", "x" * 201):
+        plan = compiled.plan(query, {"text": text}, None)
+        assert isinstance(plan, str) and plan.startswith("search:"), plan

@@ -16,6 +16,25 @@ query ($text: String!, $first: Int) {
 }
 """
 
+# Aliases, a named fragment on the union and `__typename` at each level (the differential tests
+# ask this of both executors with many texts).
+NAMED = """
+query ($text: String!) {
+  hits: search(text: $text, first: 7) {
+    __typename
+    s: score
+    node { ...Named ... on Government { state { iso3 } } }
+    name: matched
+  }
+}
+fragment Named on SearchResult {
+  __typename
+  ... on State { name kind }
+  ... on Government { name shortName }
+  ... on Person { name aliases nationality { iso3 } }
+}
+"""
+
 
 async def _search(engine: AsyncEngine, text: str, first: int = 20) -> list[dict[str, Any]]:
     hits: list[dict[str, Any]] = (await execute(engine, SEARCH, {"text": text, "first": first}))[
@@ -63,3 +82,12 @@ async def test_nothing_resembles_gibberish(world: AsyncEngine) -> None:
 async def test_bad_search_arguments(world: AsyncEngine, text: str, first: int) -> None:
     (error,) = await errors_of(world, SEARCH, {"text": text, "first": first})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_every_hit_names_its_node(world: AsyncEngine) -> None:
+    hits = (await execute(world, NAMED, {"text": "Afghan"}))["hits"]
+    assert hits, "the small world holds Afghanistan"
+    for hit in hits:
+        assert hit["__typename"] == "SearchHit"
+        assert hit["node"]["name"]
+        assert 0.3 <= hit["s"] <= 1

@@ -51,7 +51,21 @@ SAMPLES: dict[tuple[str, str], list[Any]] = {
     ],
     ("iso3", "String!"): ["RUS", "AFG", "XXX"],
     ("recognizer", "String!"): ["RUS", "PAK", "XXX"],
-    ("text", "String!"): ["Russia"],
+    # Search texts: names in three scripts, near misses, a fragment, blanks around, nothing.
+    ("text", "String!"): [
+        "Russia",
+        "Taliban",
+        "Afghan",
+        "emirate",
+        "Islamic",
+        "xx",
+        "  russian federaton ",
+        "Руденко",
+        "Путин",
+        "اسلامي امارت",
+        "qqxzzv",
+        "  ",
+    ],
     ("skip", "Boolean!"): [True, False],
 }
 

@@ -32,7 +32,9 @@ DATES = ["1934-06-30", "1997-05-01", "2000-01-01", "2001-09-30", "2011-06-17", "
 PAGE_SIZES = [None, None, None, 0, 1, 2, 5, 101]
 MAX_DEPTH = 3
 # Left to the resolver path by design; drawing them would only exercise the fallback.
-SKIPPED_ROOTS = {"search"}
+SKIPPED_ROOTS: set[str] = set()
+# Search texts besides the state names of the data: other scripts, fragments, blanks (refused).
+SEARCH_TEXTS = ["Taliban", "Afghan", "emirate", "republic", "xx", "Путин", "اسلامي امارت", "  "]
 
 
 @dataclass
@@ -200,6 +202,8 @@ class Builder:
                 value = self.draw(st.sampled_from([*self.pools.of(kind), "nope"]))
             elif arg_name == "id":
                 value = self.node_id()
+            elif arg_name == "text":
+                value = self.draw(st.sampled_from([*self.pools.of("name"), *SEARCH_TEXTS]))
             elif required:
                 raise AssertionError(f"no value for {parent}.{name}({arg_name})")
             if value is not None:

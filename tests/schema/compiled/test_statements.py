@@ -72,14 +72,38 @@ async def test_fallbacks_are_counted(engine: AsyncEngine) -> None:
     async with client_for(engine) as client:
         assert client.view.compiled is not None
         stats = client.view.compiled.stats
-        assert (await client.ask('{ search(text: "x") { score } }')).executor == "resolver"
+        assert (await client.ask('{ search(text: " ") { score } }')).executor == "resolver"
         assert (await client.ask("{ states(first: 101) { totalCount } }")).executor == "resolver"
         assert (await client.ask("{ __schema { queryType { name } } }")).executor == "resolver"
         assert stats.fallbacks == 3
         assert stats.as_dict()["fallbackReasons"] == {
-            "Query.search": 1,
+            "search": 1,
             "paging": 1,
             "introspection": 1,
         }
         assert (await client.ask("{ states { totalCount } }")).executor == "compiled"
         assert stats.compiled == 1
+
+
+SEARCH_AND_STATE = """
+query ($text: String!) {
+  search(text: $text, first: 5) {
+    score matched
+    node { __typename ... on State { iso3 currentGovernment { key } } ... on Government { key
+      state { name } recognizedBy(first: 2) { totalCount nodes { recognizer { iso3 } } } } }
+  }
+  state(iso3: "AFG") { name governments { totalCount } }
+}
+"""
+
+
+async def test_search_is_one_statement(world: AsyncEngine) -> None:
+    await world.dispose()
+    with statements_on(world) as seen:
+        async with client_for(world) as client:
+            for text in ("Afghanistan", "Taliban", "qqxzzv"):
+                seen.clear()
+                answer = await client.ask(SEARCH_AND_STATE, {"text": text})
+                assert answer.executor == "compiled"
+                assert len(seen) == 2, seen
+                await client.same(SEARCH_AND_STATE, {"text": text})

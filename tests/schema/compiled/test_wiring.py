@@ -20,7 +20,7 @@ async def test_metrics_count_compiled_answers_and_fallbacks(world: AsyncEngine) 
     view = GraphQLView(schema, engine=lambda: world, executor_header=True)
     async with _client(view) as client:
         assert (await client.post("/graphql", json=QUERY)).headers[EXECUTOR_HEADER] == "compiled"
-        await client.post("/graphql", json={"query": '{ search(text: "Russia") { score } }'})
+        await client.post("/graphql", json={"query": '{ search(text: "") { score } }'})
         skipped = await client.post("/graphql", json=QUERY, headers={EXECUTOR_HEADER: "resolver"})
         assert EXECUTOR_HEADER not in skipped.headers
         metrics = (await client.get("/metrics.json")).json()
@@ -29,7 +29,7 @@ async def test_metrics_count_compiled_answers_and_fallbacks(world: AsyncEngine) 
             "compiled": 1,
             "statements": 1,
             "fallbacks": 1,
-            "fallbackReasons": {"Query.search": 1},
+            "fallbackReasons": {"search": 1},
         }
     }
 
