@@ -9,8 +9,6 @@ shape for them) are exactly the recognizers `recognitions(asOf:)` returns for th
 """
 
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,10 +18,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
+from tests.schema.threaded_server import serve_in_thread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request, Response, Route
@@ -56,22 +54,8 @@ def chromium() -> Path:
 def service(seeded_database: str) -> Iterator[str]:
     """The real service (its own lifespan and engine) on a free port, in a thread of its own."""
     app = create_app(Settings(_env_file=None), database_url=seeded_database)  # type: ignore[call-arg]
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_in_thread(app) as base:
+        yield base
 
 
 @pytest.fixture

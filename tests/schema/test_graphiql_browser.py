@@ -5,8 +5,6 @@ Skipped when it is missing, unless CREDENCE_REQUIRE_BROWSER is set (CI sets it).
 """
 
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,10 +12,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
+from tests.schema.threaded_server import serve_in_thread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -49,22 +47,8 @@ def chromium() -> Path:
 def service(seeded_database: str) -> Iterator[str]:
     """The real service (its own lifespan and engine) on a free port, in a thread of its own."""
     app = create_app(Settings(_env_file=None), database_url=seeded_database)  # type: ignore[call-arg]
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_in_thread(app) as base:
+        yield base
 
 
 def _wait_for_editor(page: "Page", selector: str, containing: str = "", timeout: float = 20) -> str:
