@@ -13,12 +13,9 @@ import asyncpg
 
 from api.importer.entities import CITATION_COLUMN, EntitySpec
 from api.importer.fields import FIELDS, Field
+from api.importer.merge import resolved_table
 from api.importer.rules import Semantics
 from api.importer.summary import FactChange
-
-
-def _res(spec: EntitySpec) -> str:
-    return f"_res_{spec.name}"
 
 
 def _diff(spec: EntitySpec) -> str:
@@ -45,7 +42,7 @@ async def losses(connection: asyncpg.Connection, spec: EntitySpec) -> list[tuple
     if not cases:
         return []
     rows = await connection.fetch(
-        f"SELECT r.file_no, o.name, count(*) FROM {_res(spec)} r "
+        f"SELECT r.file_no, o.name, count(*) FROM {resolved_table(spec)} r "
         f"JOIN {spec.table} cur ON cur.{spec.key_column} = r.key "
         "CROSS JOIN LATERAL unnest(r.omitted) AS o(name) "
         f"WHERE r.refs_ok AND r.occurrence = 1 AND CASE o.name {cases} ELSE false END "
@@ -76,7 +73,7 @@ def _citations(spec: EntitySpec, semantics: Semantics) -> tuple[str, str, str]:
         f"WITH stored_citations AS (SELECT c.{column} AS fact_id, "
         "array_agg(s.key::text ORDER BY c.position) AS keys FROM citation c "
         f"JOIN source s ON s.id = c.source_id WHERE c.{column} IN (SELECT t.id FROM "
-        f"{spec.table} t JOIN {_res(spec)} r ON r.key = t.{spec.key_column}) GROUP BY 1) "
+        f"{spec.table} t JOIN {resolved_table(spec)} r ON r.key = t.{spec.key_column}) GROUP BY 1) "
     )
     before = (
         "LEFT JOIN stored_citations sc ON sc.fact_id = cur.id "
@@ -123,7 +120,7 @@ def _diff_sql(spec: EntitySpec, semantics: Semantics) -> str:
     return (
         f"CREATE TEMP TABLE {_diff(spec)} ON COMMIT DROP AS {stored}SELECT * FROM ("
         f"SELECT r.file_no, r.line, r.key, cur.id IS NULL AS inserted, {fields} AS fields, "
-        f"{added} AS added, {removed} AS removed FROM {_res(spec)} r "
+        f"{added} AS added, {removed} AS removed FROM {resolved_table(spec)} r "
         f"LEFT JOIN {spec.table} cur ON cur.{spec.key_column} = r.key {joins}"
         "WHERE r.refs_ok AND r.occurrence = 1) d "
         "WHERE d.fields <> '{}'::jsonb OR cardinality(d.added) > 0 OR cardinality(d.removed) > 0"
@@ -146,7 +143,7 @@ async def fetch_diff(
     async with connection.transaction():
         cursor = connection.cursor(
             f"SELECT d.key, d.inserted, d.fields, d.added, d.removed, d.file_no, d.line "
-            f"FROM {_diff(spec)} d WHERE NOT EXISTS (SELECT 1 FROM {_res(spec)} r "
+            f"FROM {_diff(spec)} d WHERE NOT EXISTS (SELECT 1 FROM {resolved_table(spec)} r "
             "WHERE r.file_no = d.file_no AND r.line = d.line AND NOT r.refs_ok) "
             "ORDER BY d.file_no, d.line"
         )

@@ -35,7 +35,8 @@ class MergeCounts:
     rejected: int
 
 
-def _res(spec: EntitySpec) -> str:
+def resolved_table(spec: EntitySpec) -> str:
+    """The batch's rows with their references resolved: what the merge and the diff read."""
     return f"_res_{spec.name}"
 
 
@@ -82,7 +83,7 @@ def _resolve_sql(spec: EntitySpec) -> str:
         f"({' AND '.join(resolved) or 'true'}) AS refs_ok",
     ]
     return (
-        f"CREATE TEMP TABLE {_res(spec)} ON COMMIT DROP AS "
+        f"CREATE TEMP TABLE {resolved_table(spec)} ON COMMIT DROP AS "
         f"SELECT {', '.join(selects)} FROM {staging_table(spec)} s {' '.join(joins)}"
     )
 
@@ -90,19 +91,19 @@ def _resolve_sql(spec: EntitySpec) -> str:
 def _problems_sql(spec: EntitySpec) -> str:
     parts = [
         f"SELECT file_no, line, '{ref.column}', {ref.staged}, '{ref.what}', NULL::int, NULL::int "
-        f"FROM {_res(spec)} "
+        f"FROM {resolved_table(spec)} "
         f"WHERE NOT refs_ok AND {ref.staged} IS NOT NULL AND {ref.staged}_id IS NULL"
         for ref in spec.refs
     ]
     if spec.cited:
         parts.append(
             f"SELECT r.file_no, r.line, 'sources', k.key, 'unknown source', NULL::int, NULL::int "
-            f"FROM {_res(spec)} r, unnest(r.sources) AS k(key) WHERE NOT r.refs_ok "
+            f"FROM {resolved_table(spec)} r, unnest(r.sources) AS k(key) WHERE NOT r.refs_ok "
             "AND NOT EXISTS (SELECT 1 FROM source WHERE source.key = k.key)"
         )
     parts.append(
         f"SELECT file_no, line, '{spec.key_column}', key, 'is also the key of', "
-        f"first_file_no, first_line FROM {_res(spec)} WHERE occurrence > 1"
+        f"first_file_no, first_line FROM {resolved_table(spec)} WHERE occurrence > 1"
     )
     return " UNION ALL ".join(parts) + " ORDER BY 1, 2"
 
@@ -142,7 +143,7 @@ def _upsert_sql(spec: EntitySpec, scope: str, types: dict[str, str], semantics: 
     return (
         f"WITH merged AS ("
         f"INSERT INTO {spec.table} AS t ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} FROM {_res(spec)} r {stored}"
+        f"SELECT {', '.join(expressions)} FROM {resolved_table(spec)} r {stored}"
         f"WHERE {_mergeable(scope)} "
         # Rows identical to the stored ones are left out before the upsert: ON CONFLICT would
         # lock (and so rewrite) every one of them, which is most of the cost of a re-import.
@@ -166,7 +167,7 @@ def _facts_sql(spec: EntitySpec, scope: str) -> str:
     """The merged rows of this batch with their ids (the citations and periods belong to them)."""
     return (
         f"CREATE TEMP TABLE {_facts(spec)} ON COMMIT DROP AS "
-        f"SELECT f.id AS fact_id, r.* FROM {_res(spec)} r "
+        f"SELECT f.id AS fact_id, r.* FROM {resolved_table(spec)} r "
         f"JOIN {spec.table} f ON f.{spec.key_column} = r.key "
         f"WHERE {_mergeable(scope)}"
     )
@@ -286,7 +287,7 @@ def _period(alias: str) -> str:
 def _overlaps_sql(spec: EntitySpec) -> str:
     """Episodes of one recognition that overlap in time, found before the EXCLUDE constraint
     would refuse the whole statement, so each is reported on its own line."""
-    res = _res(spec)
+    res = resolved_table(spec)
 
     def merged(alias: str) -> str:
         return f"{alias}.refs_ok AND {alias}.occurrence = 1"
@@ -334,7 +335,7 @@ def _unsourced_sql(spec: EntitySpec, semantics: Semantics) -> str:
             f"ON c.{CITATION_COLUMN[spec.name]} = t.id WHERE t.{spec.key_column} = r.key))"
         )
     return (
-        f"UPDATE {_res(spec)} r SET refs_ok = false "
+        f"UPDATE {resolved_table(spec)} r SET refs_ok = false "
         f"WHERE r.occurrence = 1 AND cardinality(r.sources) = 0{kept} "
         "RETURNING file_no, line, 'sources', NULL::text, $1::text, NULL::int, NULL::int"
     )
@@ -356,14 +357,14 @@ async def resolve(
     # where the batch may hold a million, and the overlap check (and the merge after it) then
     # probe the stored table once per staged row in nested loops, or rescan the staged rows
     # once per stored match. Counted, it picks hash joins when they pay.
-    await connection.execute(f"ANALYZE {_res(spec)}")
+    await connection.execute(f"ANALYZE {resolved_table(spec)}")
     rows = list(await connection.fetch(_problems_sql(spec)))
     if spec.cited and semantics.requires_sources(spec.name):
         rows += await connection.fetch(_unsourced_sql(spec, semantics), unsourced_reason(spec.name))
     if spec.exclusive_episodes:
         await connection.execute(_overlaps_sql(spec))
         await connection.execute(
-            f"UPDATE {_res(spec)} r SET refs_ok = false FROM _overlaps_{spec.name} o "
+            f"UPDATE {resolved_table(spec)} r SET refs_ok = false FROM _overlaps_{spec.name} o "
             "WHERE o.file_no = r.file_no AND o.line = r.line"
         )
         rows += await connection.fetch(f"SELECT * FROM _overlaps_{spec.name}")
@@ -424,7 +425,7 @@ async def incoming(
         counted.append("sum(cardinality(r.sources))")
     if spec.periods:
         counted.append("sum(cardinality(r.period_from_dates))")
-    select = f"SELECT {', '.join(counted)} FROM {_res(spec)} r WHERE {_mergeable('')}"
+    select = f"SELECT {', '.join(counted)} FROM {resolved_table(spec)} r WHERE {_mergeable('')}"
     row = await connection.fetchrow(select)
     assert row is not None
     if max(int(value or 0) for value in row) >= at_least:
@@ -442,7 +443,7 @@ async def incoming(
 
 async def number_rows(connection: asyncpg.Connection, spec: EntitySpec) -> int:
     """Number the mergeable rows 1..n in file order (column `ord`), to merge them by ranges."""
-    res = _res(spec)
+    res = resolved_table(spec)
     await connection.execute(f"ALTER TABLE {res} ADD COLUMN ord bigint")
     await connection.execute(
         f"UPDATE {res} r SET ord = o.ord FROM (SELECT ctid AS row, row_number() OVER "
@@ -462,7 +463,8 @@ def ord_range(first: int, last: int) -> str:
 async def refuse_row(connection: asyncpg.Connection, spec: EntitySpec, ord: int) -> tuple[int, int]:
     """Leave the row numbered `ord` out of the merge; returns its (file_no, line)."""
     row = await connection.fetchrow(
-        f"UPDATE {_res(spec)} SET refs_ok = false WHERE ord = $1 RETURNING file_no, line", ord
+        f"UPDATE {resolved_table(spec)} SET refs_ok = false WHERE ord = $1 RETURNING file_no, line",
+        ord,
     )
     assert row is not None
     return int(row[0]), int(row[1])
@@ -475,7 +477,7 @@ async def counts(connection: asyncpg.Connection, spec: EntitySpec) -> MergeCount
         WITH counted AS (
             SELECT count(*) FILTER (WHERE refs_ok AND occurrence = 1) AS merged,
                    count(*) FILTER (WHERE NOT (refs_ok AND occurrence = 1)) AS rejected
-            FROM {_res(spec)}
+            FROM {resolved_table(spec)}
         ), inserted AS (
             SELECT id FROM _changed WHERE entity = $1 AND inserted
         ), updated AS (

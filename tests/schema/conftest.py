@@ -5,8 +5,10 @@
 Tests only read it. Tests that write get a fresh `database_url` of their own.
 """
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from schema import tables
 from schema.context import create_context
 from schema.root import schema
 from tests.databases import create_database, drop_database
+from tests.schema.browser import CHROMIUM
 
 
 async def execute(
@@ -363,3 +366,13 @@ async def seed(seeded_database: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(seeded_database, application_name="credence-tests", pool_size=4)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium; a missing one skips, or fails under CREDENCE_REQUIRE_BROWSER (CI)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CREDENCE_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    return CHROMIUM

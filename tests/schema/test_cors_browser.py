@@ -17,12 +17,10 @@ from starlette.routing import Route
 
 from api.app import create_app
 from api.settings import Settings
-from tests.schema.test_graphiql_browser import CHROMIUM_ARGS, chromium
+from tests.schema.browser import CHROMIUM_ARGS
 from tests.schema.threaded_server import serve_in_thread
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["chromium"]
 
 # The frontend: a page whose script asks Credence with a JSON POST (so the browser sends a
 # preflight first) and reports either the data or why the fetch failed.

@@ -21,33 +21,16 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
+from tests.schema.browser import CHROMIUM_ARGS
 from tests.schema.threaded_server import serve_in_thread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request, Response, Route
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # The README shows this one; the test rewrites it only when CREDENCE_UPDATE_SCREENSHOT is set.
 README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "explorer.png"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("CREDENCE_REQUIRE_BROWSER"):
-            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    return CHROMIUM
 
 
 @pytest.fixture

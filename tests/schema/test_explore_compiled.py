@@ -1,25 +1,16 @@
 """The explorer's reads stay fast: each of its queries is served by the compiled path, with one
 SQL statement per root field, and answers as the resolvers do."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.database import create_engine
 from schema.compiled.executor import CompiledReads
 from schema.context import create_context
 from schema.root import schema
 from tests.schema.test_explore_page import _queries
-
-
-@pytest.fixture
-async def seeded_engine(seeded_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(seeded_database, application_name="credence-tests", pool_size=2)
-    yield engine
-    await engine.dispose()
 
 
 async def _compiled(
@@ -45,11 +36,11 @@ async def _resolved(engine: AsyncEngine, query: str, variables: dict[str, Any]) 
     [("EXPLORE_STATE_QUERY", "PSE"), ("EXPLORE_GOVERNMENT_QUERY", "CHN:republic-of-china")],
 )
 async def test_the_first_view_is_one_compiled_statement_per_root_field(
-    seeded_engine: AsyncEngine, name: str, subject: str
+    seed: AsyncEngine, name: str, subject: str
 ) -> None:
     query = _queries()[name]
     compiled = CompiledReads(schema)
-    answer = await _compiled(compiled, seeded_engine, query, {"subject": subject})
+    answer = await _compiled(compiled, seed, query, {"subject": subject})
     # Two root fields (the subject and its recognitions): two statements, no fallback.
     assert compiled.stats.as_dict() == {
         "compiled": 1,
@@ -57,25 +48,21 @@ async def test_the_first_view_is_one_compiled_statement_per_root_field(
         "fallbacks": 0,
         "fallbackReasons": {},
     }
-    assert answer["data"] == await _resolved(seeded_engine, query, {"subject": subject})
+    assert answer["data"] == await _resolved(seed, query, {"subject": subject})
     assert answer["data"]["recognitions"]["nodes"], "the seed holds recognitions of it"
 
 
-async def test_the_next_pages_are_one_compiled_statement_each(seeded_engine: AsyncEngine) -> None:
+async def test_the_next_pages_are_one_compiled_statement_each(seed: AsyncEngine) -> None:
     queries = _queries()
     compiled = CompiledReads(schema)
-    first = await _compiled(
-        compiled, seeded_engine, queries["EXPLORE_STATE_QUERY"], {"subject": "PSE"}
-    )
+    first = await _compiled(compiled, seed, queries["EXPLORE_STATE_QUERY"], {"subject": "PSE"})
     connection = first["data"]["recognitions"]
     seen = len(connection["nodes"])
     pages = 0
     while connection["pageInfo"]["hasNextPage"]:
         variables = {"subject": "PSE", "after": connection["pageInfo"]["endCursor"]}
-        more = await _compiled(compiled, seeded_engine, queries["EXPLORE_MORE_QUERY"], variables)
-        assert more["data"] == await _resolved(
-            seeded_engine, queries["EXPLORE_MORE_QUERY"], variables
-        )
+        more = await _compiled(compiled, seed, queries["EXPLORE_MORE_QUERY"], variables)
+        assert more["data"] == await _resolved(seed, queries["EXPLORE_MORE_QUERY"], variables)
         connection = more["data"]["recognitions"]
         seen += len(connection["nodes"])
         pages += 1
@@ -88,17 +75,17 @@ async def test_the_next_pages_are_one_compiled_statement_each(seeded_engine: Asy
 @pytest.mark.parametrize(
     "text", ["china", "Taliban", "Afghan", "emirate", "Islamic Republic", "Путин", "xx"]
 )
-async def test_search_is_one_compiled_statement(seeded_engine: AsyncEngine, text: str) -> None:
+async def test_search_is_one_compiled_statement(seed: AsyncEngine, text: str) -> None:
     query = _queries()["EXPLORE_SEARCH_QUERY"]
     compiled = CompiledReads(schema)
-    answer = await _compiled(compiled, seeded_engine, query, {"text": text})
+    answer = await _compiled(compiled, seed, query, {"text": text})
     assert compiled.stats.as_dict() == {
         "compiled": 1,
         "statements": 1,
         "fallbacks": 0,
         "fallbackReasons": {},
     }
-    assert answer["data"] == await _resolved(seeded_engine, query, {"text": text})
+    assert answer["data"] == await _resolved(seed, query, {"text": text})
 
 
 def test_refused_search_arguments_are_left_to_the_resolvers() -> None:

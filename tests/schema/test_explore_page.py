@@ -3,7 +3,6 @@ vendored files as the README lists them, and its documented queries valid agains
 
 import hashlib
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -14,21 +13,9 @@ from api.app import create_app
 from api.settings import Settings
 from schema.export import SDL_PATH
 from schema.http_explore import EXPLORE_CSP, EXPLORE_DIR
+from tests.schema.test_graphiql import Resources
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-class _Resources(HTMLParser):
-    """The URLs a page makes the browser load (links to data: URLs load nothing)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if value is not None and name in ("src", "href") and not value.startswith("data:"):
-                self.urls.append(value)
 
 
 def _client(database_url: str) -> httpx.AsyncClient:
@@ -58,7 +45,7 @@ async def test_the_page_comes_with_its_csp_and_every_asset_it_loads(postgres_ser
         assert "unsafe" not in csp
         assert 'data-endpoint="/graphql"' in page.text
 
-        parser = _Resources()
+        parser = Resources()
         parser.feed(page.text)
         assert len(parser.urls) == 5  # a stylesheet, three libraries and explore.js
         # explore.js fetches the map's geometry itself.

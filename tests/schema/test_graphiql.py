@@ -17,8 +17,8 @@ from schema.http import GRAPHIQL_DIR
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
-class _Resources(HTMLParser):
-    """The URLs a page makes the browser load."""
+class Resources(HTMLParser):
+    """The URLs a page makes the browser load (links to data: URLs load nothing)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -26,7 +26,7 @@ class _Resources(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
-            if value is not None and name in ("src", "href"):
+            if value is not None and name in ("src", "href") and not value.startswith("data:"):
                 self.urls.append(value)
 
 
@@ -68,7 +68,7 @@ async def test_a_browser_gets_graphiql(client: httpx.AsyncClient) -> None:
 
 async def test_every_resource_of_the_page_comes_from_the_service(client: httpx.AsyncClient) -> None:
     page = (await client.get("/graphql", headers=BROWSER)).text
-    parser = _Resources()
+    parser = Resources()
     parser.feed(page)
     assert parser.urls, "the page loads its scripts and styles"
     assert all(url.startswith("/graphql/assets/") for url in parser.urls), parser.urls

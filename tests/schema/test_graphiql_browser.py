@@ -4,7 +4,6 @@ Uses Debian's Chromium (`apt-get install chromium`), never a browser downloaded 
 Skipped when it is missing, unless CREDENCE_REQUIRE_BROWSER is set (CI sets it).
 """
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,32 +14,15 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
+from tests.schema.browser import CHROMIUM_ARGS
 from tests.schema.threaded_server import serve_in_thread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOT = Path("/tmp/credence-graphiql.png")
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("CREDENCE_REQUIRE_BROWSER"):
-            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    return CHROMIUM
 
 
 @pytest.fixture

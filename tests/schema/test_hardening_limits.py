@@ -8,14 +8,12 @@ Every request goes over HTTP to the app (compiled path by default, the resolver 
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import strawberry
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
@@ -30,6 +28,7 @@ from schema.limits import schema_extensions
 from schema.root import CredenceSchema, schema
 from schema.search import MAX_SEARCH_TEXT
 from schema.stats import MAX_STATS_GROUPS
+from tests.schema.compiled.test_statements import statements_on
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 # A hang guard, not a performance assertion: before the fix these requests took minutes.
@@ -77,21 +76,6 @@ def _error(response: httpx.Response) -> dict[str, Any]:
     assert "data" not in body, body
     [error] = body["errors"]
     return error  # type: ignore[no-any-return]
-
-
-@contextmanager
-def statements_on(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Every statement asyncpg runs on connections the engine opens from now on."""
-    seen: list[str] = []
-
-    def on_connect(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.driver_connection.add_query_logger(lambda q: seen.append(q.query))
-
-    event.listen(engine.sync_engine, "connect", on_connect)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "connect", on_connect)
 
 
 def _fan_out(levels: int) -> str:
