@@ -6,6 +6,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 
+from api.roles import ANONYMOUS, Principal
 from schema.loaders import Loaders
 
 
@@ -13,6 +14,8 @@ from schema.loaders import Loaders
 class Context:
     engine: AsyncEngine
     request: Request | None = None
+    # Set by the HTTP layer from the request's bearer token (api.auth); anonymous by default.
+    principal: Principal = ANONYMOUS
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -20,8 +23,10 @@ class Context:
         self.loaders = Loaders(self.engine)
 
 
-def create_context(*, engine: AsyncEngine, request: Request | None = None) -> Context:
-    return Context(engine=engine, request=request)
+def create_context(
+    *, engine: AsyncEngine, request: Request | None = None, principal: Principal = ANONYMOUS
+) -> Context:
+    return Context(engine=engine, request=request, principal=principal)
 
 
 Info = strawberry.Info[Context, None]
