@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from api.cli import data, db, schema_sdl, serve
+from api.cli import data, db, schema_sdl, serve, token
 
 app = typer.Typer(
     name="credence",
@@ -39,6 +39,7 @@ def _options(
 
 
 app.command("serve")(serve.serve)
+app.command("token")(token.token)
 app.add_typer(db.app, name="db")
 app.add_typer(schema_sdl.app, name="schema")
 data.register(app)
