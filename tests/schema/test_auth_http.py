@@ -392,3 +392,18 @@ async def test_the_verified_principal_reaches_the_resolvers_context(
         await _ask(client, "resolver-post", _bearer(admin))
         await _ask(client, "resolver-get", {})
     assert seen == [Principal(role=Role.ADMIN, subject="ada", authenticated=True), ANONYMOUS]
+
+
+async def test_a_frontend_on_a_listed_origin_can_read_why_its_token_was_refused(
+    world: AsyncEngine,
+) -> None:
+    origin = "https://app.example"
+    async with _client(world, jwt_secret=SECRET, cors_origins=[origin]) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": QUERY},
+            headers={"origin": origin, **_bearer(_hs256(exp=int(time.time()) - 60, iss=None))},
+        )
+    assert response.status_code == 401
+    assert response.headers["access-control-allow-origin"] == origin
+    assert "www-authenticate" in response.headers["access-control-expose-headers"]
