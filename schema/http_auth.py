@@ -7,6 +7,7 @@ anonymous reads are off. The principal travels in the ASGI scope to `get_context
 copied along when a persisted query is expanded into its document.
 """
 
+import logging
 import re
 
 import orjson
@@ -17,6 +18,9 @@ from starlette.types import Scope
 from api.auth import AuthenticationError, Authenticator, KeySetUnavailable
 from api.roles import ANONYMOUS, Principal
 from schema.database_faults import SERVICE_UNAVAILABLE_CODE
+from schema.limits import current_request_id
+
+logger = logging.getLogger(__name__)
 
 UNAUTHENTICATED_CODE = "UNAUTHENTICATED"
 KEYS_UNAVAILABLE_MESSAGE = "The keys that verify tokens could not be fetched; retry shortly."
@@ -38,6 +42,8 @@ async def request_principal(
     try:
         principal = await authenticator.authenticate(authorization)
     except AuthenticationError as error:
+        # A caller's mistake: one line, no traceback (and never the token).
+        logger.info("Request %s refused (401): %s", current_request_id(), error.reason)
         return unauthenticated(error, media_type)
     except KeySetUnavailable:
         return _error_response(

@@ -68,8 +68,17 @@ def main() -> None:
 def _describe(error: Exception) -> str:
     if isinstance(error, OSError) and error.filename is not None:
         return f"{error.strerror or error}: {error.filename}"
+    from pydantic import ValidationError
+
     from api.database_faults import DatabaseFault, database_fault
 
+    if isinstance(error, ValidationError) and error.title == "Settings":
+        # A setting from the environment or .env: name it and say what is wrong with it.
+        problems = (
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        return f"invalid settings: {'; '.join(problems)}"
     fault = database_fault(error)
     if fault is DatabaseFault.UNAVAILABLE:
         return f"the database is unavailable ({type(error).__name__}: {error})"

@@ -4,7 +4,9 @@ HS256 with a shared secret, RS256 with a public key file, ES256 with a JWKS serv
 HTTP server of this test on the loopback interface. A refused token never reads as anonymous.
 """
 
+import asyncio
 import json
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -407,3 +409,58 @@ async def test_a_frontend_on_a_listed_origin_can_read_why_its_token_was_refused(
     assert response.status_code == 401
     assert response.headers["access-control-allow-origin"] == origin
     assert "www-authenticate" in response.headers["access-control-expose-headers"]
+
+
+async def test_a_token_that_verified_once_is_refused_once_it_expires(world: AsyncEngine) -> None:
+    # Verified tokens are remembered (verifying costs more than a small query); never past
+    # their `exp`.
+    token = _hs256(exp=int(time.time()) + 2, iss=None, aud=None)
+    async with _client(world, jwt_secret=SECRET, jwt_leeway=0) as client:
+        first = await _ask(client, "compiled-post", _bearer(token))
+        again = await _ask(client, "compiled-post", _bearer(token))
+        expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+        await asyncio.sleep(max(0.0, expires + 0.2 - time.time()))
+        expired = await _ask(client, "compiled-post", _bearer(token))
+    assert first.json() == again.json() == ANSWER
+    _assert_unauthenticated(expired, "The token has expired.")
+
+
+async def test_a_remembered_token_vouches_for_no_other_signature(world: AsyncEngine) -> None:
+    token = _hs256(iss=None, aud=None)
+    header, payload, signature = token.split(".")
+    tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
+    async with _client(world, jwt_secret=SECRET) as client:
+        assert (await _ask(client, "compiled-get", _bearer(token))).json() == ANSWER
+        refused = await _ask(client, "compiled-get", _bearer(tampered))
+    _assert_unauthenticated(refused, "The token's signature does not verify.")
+
+
+def _pem(key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        (b"not a key", "holds no PEM public key"),
+        (
+            _pem(ec.generate_private_key(ec.SECP384R1()).public_key()),
+            "only RSA (RS256) and P-256 (ES256) public keys are supported",
+        ),
+    ],
+)
+def test_a_key_file_that_cannot_verify_stops_the_start(
+    tmp_path: Path, content: bytes, complaint: str
+) -> None:
+    path = tmp_path / "key.pem"
+    path.write_bytes(content)
+    settings = Settings(_env_file=None, jwt_public_key_file=path)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match=re.escape(complaint)):
+        create_app(settings, database_url="unused")
+
+
+def test_a_short_secret_is_refused_by_the_settings() -> None:
+    with pytest.raises(ValueError, match="CREDENCE_JWT_SECRET must be at least 32 bytes long"):
+        Settings(_env_file=None, jwt_secret="short")  # type: ignore[call-arg]
