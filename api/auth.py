@@ -17,7 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,7 @@ class KeySetUnavailable(Exception):
 class AuthConfig:
     """What verification depends on, from the settings; hashable, so verifiers are shared."""
 
-    secret: str | None = None
+    secret: str | None = field(default=None, repr=False)
     public_key_file: Path | None = None
     jwks_url: str | None = None
     issuer: str | None = None

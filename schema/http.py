@@ -6,10 +6,11 @@ accepts `application/graphql-response+json` gets it, with 4xx for request errors
 does not parse or validate); HTTP errors are GraphQL-shaped JSON, not plain text; and GraphiQL is
 our own page with its assets served from the package (no CDN).
 
-Each further concern has a module of its own: which origins may call from a browser
-(`http_cors`), compression of large answers (`http_compression`), persisted queries resolved to
-plain requests before anything else reads them (`persisted_queries`), ETags and Cache-Control of
-GET queries (`http_cache`), and the Prometheus metrics this view feeds (`metrics`).
+Each further concern has a module of its own: who the request acts as, from its bearer token
+(`http_auth`), which origins may call from a browser (`http_cors`), compression of large answers
+(`http_compression`), persisted queries resolved to plain requests before anything else reads
+them (`persisted_queries`), ETags and Cache-Control of GET queries (`http_cache`), and the
+Prometheus metrics this view feeds (`metrics`).
 """
 
 import html
