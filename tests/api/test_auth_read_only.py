@@ -6,6 +6,7 @@ and the importer connects on its own.
 """
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import httpx
@@ -16,9 +17,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
+import api.app
 from api.app import create_app
+from api.database import create_engine
 from api.settings import Settings
-from schema.http import GraphQLView
 
 INSERT_SOURCE = "INSERT INTO source (key, title) VALUES ('S-RO', 'Written by a read path')"
 SIDE_EFFECT = """
@@ -28,19 +30,32 @@ $$
 """
 
 
-def _engine_of(app: Starlette) -> AsyncEngine:
-    [view] = [r.app for r in app.routes if getattr(r, "path", None) == "/graphql"]
-    assert isinstance(view, GraphQLView)
-    return view._engine()
+class _App:
+    """The app under its lifespan, and the engine that lifespan created for it."""
+
+    def __init__(self, app: Starlette, engine: AsyncEngine) -> None:
+        self.app = app
+        self.engine = engine
 
 
 @pytest.fixture
-async def app(database_url: str, engine: AsyncEngine) -> AsyncIterator[Starlette]:
+async def app(
+    database_url: str, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[_App]:
     async with engine.begin() as connection:  # the test's own engine writes as before
         await connection.execute(text(SIDE_EFFECT))
+    created: list[AsyncEngine] = []
+
+    def recording_create_engine(*args: Any, **kwargs: Any) -> AsyncEngine:
+        # The real factory, as the lifespan calls it; the test only keeps what it returns.
+        created.append(create_engine(*args, **kwargs))
+        return created[-1]
+
+    monkeypatch.setattr(api.app, "create_engine", recording_create_engine)
     app = create_app(Settings(_env_file=None), database_url=database_url)  # type: ignore[call-arg]
     async with LifespanManager(app):
-        yield app
+        [service_engine] = created
+        yield _App(app, service_engine)
 
 
 async def _sources(engine: AsyncEngine) -> list[str]:
@@ -49,8 +64,8 @@ async def _sources(engine: AsyncEngine) -> list[str]:
         return [row.key for row in rows]
 
 
-async def test_queries_are_served_on_the_read_only_engine(app: Starlette) -> None:
-    transport = httpx.ASGITransport(app=app)
+async def test_queries_are_served_on_the_read_only_engine(app: _App) -> None:
+    transport = httpx.ASGITransport(app=app.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         response = await client.post("/graphql", json={"query": "{ states { totalCount } }"})
     assert response.json() == {"data": {"states": {"totalCount": 0}}}
@@ -58,10 +73,10 @@ async def test_queries_are_served_on_the_read_only_engine(app: Starlette) -> Non
 
 @pytest.mark.parametrize("statement", [INSERT_SOURCE, "SELECT credence_test_side_effect()"])
 async def test_a_write_in_a_transaction_of_the_app_engine_is_refused(
-    app: Starlette, engine: AsyncEngine, statement: str
+    app: _App, engine: AsyncEngine, statement: str
 ) -> None:
     # How the resolvers' loaders read: a SQLAlchemy connection, which begins a transaction.
-    async with _engine_of(app).connect() as connection:
+    async with app.engine.connect() as connection:
         with pytest.raises(DBAPIError, match="cannot execute INSERT in a read-only transaction"):
             await connection.execute(text(statement))
     assert await _sources(engine) == []
@@ -69,10 +84,10 @@ async def test_a_write_in_a_transaction_of_the_app_engine_is_refused(
 
 @pytest.mark.parametrize("statement", [INSERT_SOURCE, "SELECT credence_test_side_effect()"])
 async def test_a_write_outside_a_transaction_is_refused_too(
-    app: Starlette, engine: AsyncEngine, statement: str
+    app: _App, engine: AsyncEngine, statement: str
 ) -> None:
     # How the compiled path reads: asyncpg's driver directly, one statement, no BEGIN.
-    async with _engine_of(app).connect() as connection:
+    async with app.engine.connect() as connection:
         raw = await connection.get_raw_connection()
         driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
         with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
@@ -80,10 +95,8 @@ async def test_a_write_outside_a_transaction_is_refused_too(
     assert await _sources(engine) == []
 
 
-async def test_a_writer_that_asks_for_read_write_writes(
-    app: Starlette, engine: AsyncEngine
-) -> None:
-    async with _engine_of(app).connect() as connection:
+async def test_a_writer_that_asks_for_read_write_writes(app: _App, engine: AsyncEngine) -> None:
+    async with app.engine.connect() as connection:
         await connection.execute(text("SET TRANSACTION READ WRITE"))
         await connection.execute(text(INSERT_SOURCE))
         await connection.commit()
@@ -94,6 +107,6 @@ async def test_a_writer_that_asks_for_read_write_writes(
             await driver.fetchval("SELECT credence_test_side_effect()")
     assert await _sources(engine) == ["S-FN", "S-RO"]
     # The connection went back to the pool read-only: the next transaction cannot write.
-    async with _engine_of(app).connect() as connection:
+    async with app.engine.connect() as connection:
         with pytest.raises(DBAPIError, match="read-only transaction"):
             await connection.execute(text(INSERT_SOURCE.replace("S-RO", "S-R2")))
