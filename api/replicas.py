@@ -10,6 +10,8 @@ the primary by the HTTP layer, which also takes the replica out at once (`mark_d
 Lag is the age of the last transaction the replica replayed when it has WAL it has not replayed
 yet, or when its WAL receiver is not streaming (it may be missing changes); a replica that has
 replayed everything it received while streaming is 0 s behind, however idle the primary is.
+A replica that is behind but has replayed no transaction since it started cannot tell its lag:
+it counts as infinitely behind until it replays one.
 """
 
 import asyncio
@@ -35,8 +37,9 @@ _LAG_SQL = text(
                   AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')
                THEN 0.0
              ELSE coalesce(
-               extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0.0)
-           END::float8 AS lag
+               extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8,
+               'Infinity'::float8)
+           END AS lag
     """
 )
 

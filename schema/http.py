@@ -262,12 +262,20 @@ class GraphQLView(GraphQL[Context, None]):
         else:
             replica = _replica_used(scope)
             if replica is None or response.status_code != 503:
-                return response
+                return self._with_read_from(scope, response)
             problem = "a query found it unavailable"
         assert self._routing is not None  # a replica was chosen, so routing is on
         self._routing().mark_down(replica, problem)
         scope[_PRIMARY_ONLY] = True
-        return await self._respond(Request(scope, replay(body)), media_type, served)
+        response = await self._respond(Request(scope, replay(body)), media_type, served)
+        return self._with_read_from(scope, response)
+
+    def _with_read_from(self, scope: Scope, response: Response) -> Response:
+        # Debug deployments say which database answered (tests, and operators checking routing).
+        target = scope.get(_READ_TARGET)
+        if self.executor_header and target is not None:
+            response.headers[READ_FROM_HEADER] = target.name
+        return response
 
     def _route(self, request: Request, params: GraphQLParams | None) -> ReadTarget | None:
         """Where this request's queries run, remembered on the scope for the context."""
@@ -544,6 +552,8 @@ _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?$")
 # `Credence-Consistency: primary` sends a query to the primary (a client that must read what it
 # just wrote); any other value, or none, lets it go to a replica.
 CONSISTENCY_HEADER = "credence-consistency"
+# In debug mode, which database answered: `primary` or the replica's name.
+READ_FROM_HEADER = "credence-read-from"
 _READ_TARGET = "credence.read_target"
 _PRIMARY_ONLY = "credence.primary_only"
 _WRITING_OPERATION = re.compile(r"\b(mutation|subscription)\b")
