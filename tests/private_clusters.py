@@ -8,6 +8,7 @@ owns every folder they write. Each server listens on a Unix socket in its own da
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -126,15 +127,17 @@ class PgBouncer:
         if primary.user is not None and os.geteuid() == 0:
             # PgBouncer refuses to run as root.
             command = ["runuser", "-u", primary.user, "--", *command]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log = self.folder / "pgbouncer.log"
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         deadline = time.monotonic() + 20
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"pgbouncer exited: {self.process.stderr!r}")
+                shown = self.log.read_text() if self.log.exists() else "(no log)"
+                raise RuntimeError(f"pgbouncer exited: {shown}")
             try:
-                import socket
-
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     break
             except OSError:
