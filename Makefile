@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-dev browser http-audit run test data-check lint check-migrations schema ci bench-import bench-reads
+.PHONY: install install-dev browser pgbouncer http-audit run test data-check lint check-migrations schema ci bench-import bench-reads
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ browser:
 		else echo "install Debian's chromium (sudo apt-get install chromium) for the browser tests"; fi; \
 	fi
 
+# Debian's PgBouncer, which the pooler tests start in front of a private cluster.
+pgbouncer:
+	@if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null; \
+		else echo "install Debian's pgbouncer (sudo apt-get install pgbouncer) for the pooler tests"; fi; \
+	fi
+
 # Node and graphql-http's GraphQL-over-HTTP audit, which a test runs against a live server.
 http-audit:
 	@if ! command -v npm >/dev/null; then \
@@ -36,7 +43,7 @@ run: install
 	$(BIN)/credence serve
 
 # Everything the tests need, then every test.
-test: install-dev browser http-audit
+test: install-dev browser pgbouncer http-audit
 	$(BIN)/pytest
 
 lint: install-dev

@@ -17,6 +17,7 @@ from starlette.routing import Mount, Route
 
 from api.auth import authenticator_for
 from api.database import create_engine
+from api.replicas import ReadRouting, Replica
 from api.runtime import tune_garbage_collector
 from api.settings import Settings
 from schema.export import SDL_PATH, export_sdl
@@ -54,6 +55,8 @@ class _Database:
         self._settings = settings
         self._engine = engine
         self._owned = engine is None
+        # Routing over the replicas the lifespan connects; a given engine reads and writes alone.
+        self._routing = ReadRouting(engine) if engine is not None else None
 
     @property
     def engine(self) -> AsyncEngine:
@@ -65,6 +68,13 @@ class _Database:
             )
         return self._engine
 
+    @property
+    def routing(self) -> ReadRouting:
+        if self._routing is None:
+            self.engine  # noqa: B018 (raises the explanation above)
+            raise RuntimeError("no routing")  # pragma: no cover
+        return self._routing
+
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         if not self._owned:
@@ -72,19 +82,38 @@ class _Database:
             return
         # Created inside the server's event loop: asyncpg connections belong to one loop.
         settings = self._settings
-        self._engine = create_engine(
-            self._url,
+        self._engine = self._connect(self._url, "credence")
+        replicas = [
+            Replica(f"replica-{number}", self._connect(url, "credence-read"))
+            for number, url in enumerate(settings.database_read_urls, start=1)
+        ]
+        self._routing = routing = ReadRouting(
+            self._engine,
+            replicas,
+            max_lag=settings.max_replica_lag,
+            check_interval=settings.replica_check_interval,
+            check_timeout=settings.replica_check_timeout,
+        )
+        try:
+            async with routing.watching():
+                yield
+        finally:
+            engine, self._engine, self._routing = self._engine, None, None
+            await routing.dispose()
+            await engine.dispose()
+
+    def _connect(self, url: str, application_name: str) -> AsyncEngine:
+        settings = self._settings
+        return create_engine(
+            url,
+            application_name=application_name,
             pool_size=settings.pool_size,
             statement_timeout=settings.statement_timeout,
             connect_timeout=settings.connect_timeout,
             pool_timeout=settings.pool_timeout,
             read_only=True,
+            transaction_pooler=settings.transaction_pooler,
         )
-        try:
-            yield
-        finally:
-            engine, self._engine = self._engine, None
-            await engine.dispose()
 
 
 def create_app(
@@ -112,9 +141,13 @@ def create_app(
 
     async def readyz(request: Request) -> JSONResponse:
         reason = await _database_problem(database)
+        # Replicas are shown, not required: without them queries go to the primary.
+        replicas = _replica_states(database)
         if reason is None:
-            return JSONResponse({"status": "ok", "database": "ok"})
-        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+            return JSONResponse({"status": "ok", "database": "ok", **replicas})
+        return JSONResponse(
+            {"status": "unavailable", "reason": reason, **replicas}, status_code=503
+        )
 
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse(request.url_for("graphql"))
@@ -122,6 +155,7 @@ def create_app(
     graphql = GraphQLView(
         schema,
         engine=lambda: database.engine,
+        routing=lambda: database.routing,
         compiled_reads=settings.compiled_reads,
         limits=RequestLimits(
             max_body_bytes=settings.max_body_bytes,
@@ -138,11 +172,14 @@ def create_app(
         ),
         authenticator=authenticator,
     )
+    if graphql.compiled is not None:
+        graphql.compiled.in_transaction = settings.transaction_pooler
     if settings.metrics_path:
         # After the view: the metrics read its compiled path's counters.
         graphql.metrics = Metrics(
             compiled=graphql.compiled.stats if graphql.compiled is not None else None,
             engine=lambda: database.engine,
+            routing=lambda: database.routing,
         )
     routes = [
         Route("/", home, methods=["GET"]),
@@ -169,6 +206,16 @@ def create_app(
         middleware=middleware,
         lifespan=database.lifespan,
     )
+
+
+def _replica_states(database: _Database) -> dict[str, dict[str, str]]:
+    try:
+        replicas = database.routing.replicas
+    except RuntimeError:
+        return {}
+    if not replicas:
+        return {}
+    return {"replicas": {r.name: "ok" if r.healthy else str(r.problem) for r in replicas}}
 
 
 async def _database_problem(database: _Database) -> str | None:

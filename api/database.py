@@ -1,5 +1,7 @@
 """Engines and sessions. Nothing here connects at import time."""
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
@@ -28,6 +30,7 @@ def create_engine(
     connect_timeout: float = 10.0,
     pool_timeout: float = 30.0,
     read_only: bool = False,
+    transaction_pooler: bool = False,
 ) -> AsyncEngine:
     """An engine whose every wait is bounded.
 
@@ -49,6 +52,16 @@ def create_engine(
         # instead of running its statement to the end.
         server_settings["client_connection_check_interval"] = "2000"
         connect_args["command_timeout"] = statement_timeout + _CLIENT_GRACE_SECONDS
+    if transaction_pooler:
+        # A transaction-mode pooler (PgBouncer) hands each transaction to whichever server
+        # connection is free: a named prepared statement made on one is missing on the next,
+        # and settings sent at connection start reach only the pooler, which refuses those it
+        # does not know. Statements are prepared unnamed (uniquely named where SQLAlchemy
+        # insists on a name) and the server's own per-role settings apply instead.
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = _unique_statement_name
+        server_settings = {"application_name": application_name}
     connect_args["server_settings"] = server_settings
     return _create_async_engine(
         to_sqlalchemy_url(url),
@@ -60,6 +73,10 @@ def create_engine(
         # Named connections make pg_stat_activity readable for operators.
         connect_args=connect_args,
     )
+
+
+def _unique_statement_name() -> str:
+    return f"__credence_{uuid.uuid4().hex}__"
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -3,7 +3,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from platformdirs import user_data_path
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -93,7 +93,25 @@ class Settings(BaseSettings):
     jwt_leeway: float = Field(default=30.0, ge=0)
     anonymous_read: bool = True
 
-    @field_validator("cors_origins", mode="before")
+    # Streaming replicas that serve queries (comma-separated URLs, read without prefix like
+    # DATABASE_URL). Mutations, imports and migrations use DATABASE_URL, the primary, and so
+    # does a query sent with `Credence-Consistency: primary`. A replica that does not answer a
+    # check within replica_check_timeout seconds, or lags more than max_replica_lag seconds,
+    # serves nothing until a later check (every replica_check_interval seconds) finds it well.
+    database_read_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("DATABASE_READ_URLS", "database_read_urls"),
+    )
+    max_replica_lag: float = Field(default=5.0, gt=0)
+    replica_check_interval: float = Field(default=1.0, gt=0)
+    replica_check_timeout: float = Field(default=1.0, gt=0)
+    # Behind a transaction-mode pooler (PgBouncer `pool_mode = transaction`): no prepared
+    # statement outlives its transaction and no setting is sent at connection start (a pooler
+    # hands each transaction to any server connection), so set statement_timeout on the
+    # server side (see docs/scaling.md).
+    transaction_pooler: bool = False
+
+    @field_validator("cors_origins", "database_read_urls", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         # `https://a.example,https://b.example` from the environment; a list from code.

@@ -499,6 +499,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per measurement")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (capacity per core)"
+    )
     parser.add_argument("--loadgen", metavar="BASE_URL", help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument(
@@ -514,8 +517,8 @@ def main() -> None:
     env = {**os.environ, DATABASE_ENV: url}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench.reads:create_bench_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning",
-         "--no-access-log"],
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+         "--log-level", "warning", "--no-access-log"],
         env=env,
     )  # fmt: skip
     try:

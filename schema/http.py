@@ -46,6 +46,7 @@ from strawberry.types.graphql import OperationType
 
 from api.auth import AuthConfig, Authenticator
 from api.database_faults import DatabaseFault, database_fault
+from api.replicas import ReadRouting, ReadTarget, Replica
 from schema.compiled.executor import CompiledReads
 from schema.context import Context, create_context
 from schema.database_faults import SERVICE_UNAVAILABLE_CODE, fault_error
@@ -186,10 +187,13 @@ class GraphQLView(GraphQL[Context, None]):
         persisted_queries: PersistedQueries | None = None,
         cache: HttpCache | None = None,
         authenticator: Authenticator | None = None,
+        routing: Callable[[], ReadRouting] | None = None,
     ) -> None:
         # No subscriptions: the schema has none, and nothing here speaks WebSocket.
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=())
         self._engine = engine
+        # Where queries run (a healthy replica, else the primary); None: always the primary.
+        self._routing = routing
         # Query operations run as one SQL statement per root field when the planner covers them
         # (schema/compiled); everything else, and every error, goes through Strawberry.
         self.compiled = (
@@ -220,9 +224,8 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             _check_method_and_media_type(scope["method"], headers)
             body = await read_body(scope, receive, self.limits.max_body_bytes)
-            request = Request(scope, replay(body))
             async with RequestGuard(receive, self.limits.request_timeout):
-                response = await self._respond(request, media_type, served)
+                response = await self._respond_routed(scope, body, media_type, served)
         except ClientDisconnected:
             # Nobody is left to answer; the statements the request ran were cancelled with it.
             logger.info("Client disconnected; request %s cancelled", current_request_id())
@@ -247,6 +250,56 @@ class GraphQLView(GraphQL[Context, None]):
         if self.metrics is not None:
             self.metrics.observe(served.operation, served.executor, time.perf_counter() - started)
 
+    async def _respond_routed(
+        self, scope: Scope, body: bytes, media_type: str, served: "_Served"
+    ) -> Response:
+        """`_respond`, once more on the primary when the replica it used turned out dead.
+
+        The replica leaves the rotation at once, so the requests after this one do not meet it
+        either: a replica that stops answers no 5xx burst, only a slower request or two.
+        """
+        try:
+            response = await self._respond(Request(scope, replay(body)), media_type, served)
+        except Exception as error:
+            replica = _replica_used(scope)
+            if replica is None or database_fault(error) is not DatabaseFault.UNAVAILABLE:
+                raise
+            problem = f"a query failed on it ({type(error).__name__})"
+        else:
+            replica = _replica_used(scope)
+            if replica is None or response.status_code != 503:
+                return self._with_read_from(scope, response)
+            problem = "a query found it unavailable"
+        assert self._routing is not None  # a replica was chosen, so routing is on
+        self._routing().mark_down(replica, problem)
+        scope[_PRIMARY_ONLY] = True
+        response = await self._respond(Request(scope, replay(body)), media_type, served)
+        return self._with_read_from(scope, response)
+
+    def _with_read_from(self, scope: Scope, response: Response) -> Response:
+        # Debug deployments say which database answered (tests, and operators checking routing).
+        target = scope.get(_READ_TARGET)
+        if self.executor_header and target is not None:
+            response.headers[READ_FROM_HEADER] = target.name
+        return response
+
+    def _route(self, request: Request, params: GraphQLParams | None) -> ReadTarget | None:
+        """Where this request's queries run, remembered on the scope for the context."""
+        scope = request.scope
+        if self._routing is None:
+            return None
+        routing = self._routing()
+        if (
+            scope.get(_PRIMARY_ONLY)
+            or request.headers.get(CONSISTENCY_HEADER, "").strip().lower() == "primary"
+            or (params is not None and _may_write(params))
+        ):
+            target = routing.primary
+        else:
+            target = routing.reader()
+        scope[_READ_TARGET] = target
+        return target
+
     async def _respond(self, request: Request, media_type: str, served: "_Served") -> Response:
         if wants_graphiql(request.method, request.headers.get("accept")):
             return await self.render_graphql_ide(request)
@@ -265,6 +318,7 @@ class GraphQLView(GraphQL[Context, None]):
             if resolved is not params:
                 # Strawberry reads the request itself: hand it the document, not the hash.
                 params, request = resolved, _with_params(request, resolved)
+        self._route(request, params)
         refusal = self._introspection_refusal(params)
         if refusal is not None:
             return Response(
@@ -395,7 +449,7 @@ class GraphQLView(GraphQL[Context, None]):
         if plain is None:
             compiled.stats.fallback("request")
             return None
-        body = await compiled.execute(self._engine(), *plain)
+        body = await compiled.execute(_read_engine(request.scope, self._engine()), *plain)
         if body is None:
             return None
         # PostgreSQL's JSON text, spliced: never decoded and encoded again.
@@ -439,8 +493,12 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Context:
         # Only HTTP reaches this view (the route matches no WebSocket), so this is a Request.
         assert isinstance(request, Request)
+        engine = self._engine()
         return create_context(
-            engine=self._engine(), request=request, principal=principal_of(request.scope)
+            engine=engine,
+            read_engine=_read_engine(request.scope, engine),
+            request=request,
+            principal=principal_of(request.scope),
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -504,6 +562,34 @@ class GraphQLView(GraphQL[Context, None]):
 
 # graphql-core's hint at names the schema holds, as in "Did you mean 'states'?".
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?$")
+
+
+# `Credence-Consistency: primary` sends a query to the primary (a client that must read what it
+# just wrote); any other value, or none, lets it go to a replica.
+CONSISTENCY_HEADER = "credence-consistency"
+# In debug mode, which database answered: `primary` or the replica's name.
+READ_FROM_HEADER = "credence-read-from"
+_READ_TARGET = "credence.read_target"
+_PRIMARY_ONLY = "credence.primary_only"
+_WRITING_OPERATION = re.compile(r"\b(mutation|subscription)\b")
+
+
+def _read_engine(scope: Scope, primary: AsyncEngine) -> AsyncEngine:
+    target = scope.get(_READ_TARGET)
+    return primary if target is None else target.engine
+
+
+def _replica_used(scope: Scope) -> Replica | None:
+    target = scope.get(_READ_TARGET)
+    return None if target is None else target.replica
+
+
+def _may_write(params: GraphQLParams) -> bool:
+    """Whether the document may hold a mutation (or subscription): those run on the primary,
+    and so does every read of their answer. A word match, cheap and on the safe side: a query
+    that merely mentions the word also goes to the primary, which answers it just as well."""
+    query = params.query
+    return isinstance(query, str) and _WRITING_OPERATION.search(query) is not None
 
 
 def _without_suggestions(error: GraphQLError) -> GraphQLError:

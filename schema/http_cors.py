@@ -25,6 +25,7 @@ ALLOWED_HEADERS = (
     "authorization",
     "x-request-id",
     "if-none-match",
+    "credence-consistency",
     "apollo-require-preflight",
     "x-apollo-operation-name",
     "apollographql-client-name",

@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.replicas import ReadRouting
 from schema.compiled.executor import CompiledStats
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -39,6 +40,7 @@ class Metrics:
         *,
         compiled: CompiledStats | None = None,
         engine: Callable[[], AsyncEngine] | None = None,
+        routing: Callable[[], ReadRouting] | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
         requests = Counter(
@@ -67,6 +69,8 @@ class Metrics:
             self.registry.register(_CompiledCollector(compiled))
         if engine is not None:
             self.registry.register(_PoolCollector(engine))
+        if routing is not None:
+            self.registry.register(_ReplicaCollector(routing))
 
     def observe(self, operation: str, executor: str, seconds: float) -> None:
         counter, histogram = self._children[(operation, executor)]
@@ -131,3 +135,34 @@ class _PoolCollector(Collector):
             "Database connections the pool keeps (CREDENCE_POOL_SIZE).",
             value=size(),
         )
+
+
+class _ReplicaCollector(Collector):
+    """Each read replica: in the rotation or not, and its lag at the last check."""
+
+    def __init__(self, routing: Callable[[], ReadRouting]) -> None:
+        self._routing = routing
+
+    def collect(self) -> Iterator[Any]:
+        try:
+            replicas = self._routing().replicas
+        except RuntimeError:
+            return  # not started yet
+        if not replicas:
+            return
+        healthy = GaugeMetricFamily(
+            "credence_replica_healthy",
+            "1 when the replica serves queries, 0 when it is out of the rotation.",
+            labels=["replica"],
+        )
+        lag = GaugeMetricFamily(
+            "credence_replica_lag_seconds",
+            "How far the replica was behind the primary at its last successful check.",
+            labels=["replica"],
+        )
+        for replica in replicas:
+            healthy.add_metric([replica.name], 1.0 if replica.healthy else 0.0)
+            if replica.lag is not None:
+                lag.add_metric([replica.name], replica.lag)
+        yield healthy
+        yield lag

@@ -22,6 +22,13 @@ def serve(
     seed: Annotated[
         bool, typer.Option(help="Load the bundled seed dataset into an empty database.")
     ] = True,
+    migrate: Annotated[
+        bool,
+        typer.Option(
+            help="Bring the database to the latest migration first. Turn it off where a "
+            "separate job migrates (several workers, or DATABASE_URL through a pooler)."
+        ),
+    ] = True,
 ) -> None:
     """Migrate the database, load the seed into an empty one, and serve GraphQL on /graphql."""
     import uvicorn
@@ -38,7 +45,8 @@ def serve(
     )
     url = database_url_for_cli()
     typer.echo(f"database: {describe_database(settings)}", err=True)
-    migrations.upgrade(url)
+    if migrate:
+        migrations.upgrade(url)
     if seed:
         seed_if_empty(url)
     bind_host, bind_port = host or settings.host, port or settings.port

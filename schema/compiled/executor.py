@@ -83,6 +83,9 @@ class CompiledReads:
         self._plans: OrderedDict[_PlanKey, _Plan] = OrderedDict()
         self._plan_cache_size = plan_cache_size
         self.stats = CompiledStats()
+        # Behind a transaction-mode pooler the statements run inside one transaction, which
+        # keeps the server connection (and asyncpg's unnamed statement) for the whole request.
+        self.in_transaction = False
 
     async def execute(
         self,
@@ -166,22 +169,31 @@ class CompiledReads:
             return str(error) or "unsupported"
 
     async def _run(self, engine: AsyncEngine, roots: list[RootField]) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         async with engine.connect() as connection:
             raw = await connection.get_raw_connection()
             # asyncpg itself, under SQLAlchemy's pool: no result processing, no ORM, the json
             # column comes back as the text PostgreSQL wrote.
             driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
-            for root in roots:
-                if root.statement is None:
-                    text = root.literal
-                else:
-                    value = await driver.fetchval(root.statement.sql, *root.statement.params)
-                    text = "null" if value is None else value
-                    self.stats.statements += 1
-                parts.append(orjson.dumps(root.key) + b":" + text.encode())
+            if self.in_transaction:
+                async with driver.transaction(readonly=True):
+                    await self._fetch(driver, roots, parts)
+            else:
+                await self._fetch(driver, roots, parts)
         self.stats.compiled += 1
         return b'{"data":{' + b",".join(parts) + b"}}"
+
+    async def _fetch(
+        self, driver: asyncpg.Connection, roots: list[RootField], parts: list[bytes]
+    ) -> None:
+        for root in roots:
+            if root.statement is None:
+                text = root.literal
+            else:
+                value = await driver.fetchval(root.statement.sql, *root.statement.params)
+                text = "null" if value is None else value
+                self.stats.statements += 1
+            parts.append(orjson.dumps(root.key) + b":" + text.encode())
 
 
 # Requests up to this size are keyed by their own text (hashing a short str is cheaper than a

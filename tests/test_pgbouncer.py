@@ -1,0 +1,103 @@
+"""The service behind PgBouncer in transaction mode (Debian's pgbouncer, started here in front of
+a private primary; never the shared server).
+
+A transaction pooler gives each transaction whichever server connection is free, so the pool
+below is smaller than the concurrency above: any prepared statement or setting that outlived its
+transaction would be met on the wrong connection, and these tests would see the errors.
+"""
+
+import asyncio
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from api import migrations
+from api.database_url import to_asyncpg_dsn
+from api.importer.pipeline import ImportOptions, import_inputs
+from api.importer.readers import RowsInput
+from tests.private_clusters import PgBouncer, Primary, pgbouncer_available, private_folder
+from tests.test_service_faults import serving
+
+# `make test` installs it; only a developer's own run without it may skip, never CI.
+pytestmark = pytest.mark.skipif(
+    not pgbouncer_available() and not os.environ.get("CI"),
+    reason="Debian's pgbouncer is not installed (make test installs it)",
+)
+
+POOLED = {"transaction_pooler": True, "debug": True, "pool_size": 8, "statement_timeout": 5.0}
+STATES = [{"iso3": code, "name": name} for code, name in (("FRA", "France"), ("PER", "Peru"))]
+QUERIES = [
+    {"query": "{ states(first: 5) { totalCount nodes { iso3 name } } }"},
+    {"query": "query($c: String!) { state(iso3: $c) { name } }", "variables": {"c": "PER"}},
+    {"query": '{ search(text: "France") { score } }'},
+]
+RESOLVER = {"X-Credence-Executor": "resolver"}
+
+
+@pytest.fixture(scope="module")
+def bouncer() -> Iterator[PgBouncer]:
+    with private_folder("credence-pgbouncer-") as folder:
+        primary = Primary(folder)
+        try:
+            # Migrations and imports take a direct connection, as docs/scaling.md says: they
+            # tune their session (work_mem, temp_buffers), which a transaction pooler cannot
+            # carry, and run as one long transaction that would hold a pooled connection anyway.
+            migrations.upgrade(primary.url)
+            summary = asyncio.run(
+                import_inputs(
+                    [RowsInput("states", "states", STATES)],
+                    database_url=primary.url,
+                    options=ImportOptions(actor="test"),
+                )
+            )
+            assert summary.committed, summary.errors
+            pooler = PgBouncer(primary, folder)
+            try:
+                yield pooler
+            finally:
+                pooler.stop()
+        finally:
+            primary.stop()
+
+
+async def test_the_pooler_is_in_transaction_mode(bouncer: PgBouncer) -> None:
+    # What the service meets there: a session setting does not follow the next transaction.
+    connection = await asyncpg.connect(to_asyncpg_dsn(bouncer.url), statement_cache_size=0)
+    try:
+        assert await connection.fetchval("SELECT count(*) FROM state") == 2
+        backends = {await connection.fetchval("SELECT pg_backend_pid()") for _ in range(3)}
+        assert len(backends) >= 1
+    finally:
+        await connection.close()
+
+
+async def test_concurrent_queries_on_both_read_paths_through_the_pooler(
+    bouncer: PgBouncer,
+) -> None:
+    async with serving(bouncer.url, **POOLED) as client:
+
+        async def ask(body: dict[str, Any], headers: dict[str, str]) -> Any:
+            response = await client.post("/graphql", json=body, headers=headers)
+            assert response.status_code == 200, response.text
+            answer = response.json()
+            assert "errors" not in answer, answer
+            return answer["data"]
+
+        # Several times the pooler's four server connections, on both executors.
+        answers = await asyncio.gather(
+            *(
+                ask(body, headers)
+                for _ in range(15)
+                for body in QUERIES
+                for headers in ({}, RESOLVER)
+            )
+        )
+        assert len(answers) == 90
+        counts = {a["states"]["totalCount"] for a in answers if "states" in a}
+        assert counts == {2}
+        assert {a["state"]["name"] for a in answers if "state" in a} == {"Peru"}
+        ready = await client.get("/readyz")
+        assert ready.json()["status"] == "ok"
