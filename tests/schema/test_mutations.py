@@ -291,3 +291,11 @@ async def test_a_mutation_over_get_is_refused(client: httpx.AsyncClient) -> None
     assert response.status_code == 405
     body = await post(client, '{ source(key: "S1") { key } }')
     assert body["data"]["source"] == {"key": "S1"}
+
+
+async def test_a_key_twice_in_one_call_names_the_first_item(client: httpx.AsyncClient) -> None:
+    error = await only_error(client, UPSERT, EDITOR, input=[RUS_EMIRATE, RUS_EMIRATE])
+    assert error["extensions"]["path"] == "input[1].key"
+    assert error["message"] == (
+        'input[1].key: "RUS>AFG:islamic-emirate#1" is also the key of input[0]'
+    )
