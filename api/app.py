@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route
 
+from api.auth import authenticator_for
 from api.database import create_engine
 from api.runtime import tune_garbage_collector
 from api.settings import Settings
@@ -77,6 +78,7 @@ class _Database:
             statement_timeout=settings.statement_timeout,
             connect_timeout=settings.connect_timeout,
             pool_timeout=settings.pool_timeout,
+            read_only=True,
         )
         try:
             yield
@@ -101,6 +103,8 @@ def create_app(
         ),
         only=settings.persisted_only,
     )
+    # Also checked first: a key file that cannot be read stops the start.
+    authenticator = authenticator_for(settings)
     database = _Database(url=database_url, settings=settings, engine=engine)
 
     async def healthz(request: Request) -> JSONResponse:
@@ -132,6 +136,7 @@ def create_app(
             DataVersion(lambda: database.engine, ttl=settings.data_version_ttl),
             settings.cache_control,
         ),
+        authenticator=authenticator,
     )
     if settings.metrics_path:
         # After the view: the metrics read its compiled path's counters.
