@@ -7,7 +7,8 @@ On a fresh database holding every ISO 3166 state and 100 sources, new recognitio
 recognizer/subject pairs, each citing 1-2 sources) are written four ways, each with rows of its
 own so that every write is an insert:
 
-1. `upsertRecognitions` over HTTP (the app in process, httpx's ASGI transport) as an editor:
+1. `upsertRecognitions` over HTTP (the app in process, httpx's ASGI transport, READ ONLY
+   transactions by default as the service runs) with an editor's HS256 token:
    `--single` calls of 1 item, then `--batches` calls of 1,000 items.
 2. The importer's pipeline on one held connection (`import_on`, what a mutation wraps), with
    the same sizes: what GraphQL, HTTP, the pooled connection and the read-back add.
@@ -40,19 +41,18 @@ sys.path.insert(0, str(ROOT))
 
 from api import migrations  # noqa: E402
 from api.app import create_app  # noqa: E402
+from api.auth import AuthConfig, mint_token  # noqa: E402
 from api.database import create_engine  # noqa: E402
 from api.database_url import to_asyncpg_dsn, with_database  # noqa: E402
 from api.importer import ImportOptions, RowsInput, import_inputs  # noqa: E402
 from api.importer.pipeline import import_on  # noqa: E402
-from api.roles import Principal, Role  # noqa: E402
+from api.roles import Role  # noqa: E402
 from api.settings import Settings  # noqa: E402
-from schema.context import Context, create_context  # noqa: E402
-from schema.http import GraphQLView  # noqa: E402
 
 SOURCES = 100
 UPSERT = """mutation($input: [RecognitionInput!]!) {
   upsertRecognitions(input: $input) { recognitions { key } changeId } }"""
-EDITOR = Principal(Role.EDITOR, "bench", authenticated=True)
+SECRET = "a-benchmark-secret-of-32-bytes-or-more"
 
 
 def server_url(given: str | None) -> str:
@@ -140,13 +140,6 @@ async def timed(
     return time.perf_counter() - started
 
 
-class _EditorView(GraphQLView):
-    """Every request acts as an editor (the benchmark measures writes, not token checks)."""
-
-    async def get_context(self, request: Any, response: Any) -> Context:
-        return create_context(engine=self._engine(), request=request, principal=EDITOR)
-
-
 async def run(url: str, single: int, batches: int) -> None:
     await import_inputs(
         [
@@ -169,9 +162,13 @@ async def run(url: str, single: int, batches: int) -> None:
     def take(size: int, count: int) -> list[list[dict[str, Any]]]:
         return [list(itertools.islice(fresh, size)) for _ in range(count)]
 
-    engine = create_engine(url, application_name="credence-bench", pool_size=4)
-    GraphQLView.get_context = _EditorView.get_context  # type: ignore[method-assign]
-    app = create_app(Settings(_env_file=None), database_url=url, engine=engine)  # type: ignore[call-arg]
+    # As the service runs: transactions READ ONLY unless they say otherwise, tokens verified.
+    engine = create_engine(url, application_name="credence-bench", pool_size=4, read_only=True)
+    settings = Settings(_env_file=None, jwt_secret=SECRET)  # type: ignore[call-arg]
+    app = create_app(settings, database_url=url, engine=engine)
+    editor = mint_token(
+        AuthConfig.from_settings(settings), role=Role.EDITOR, subject="bench", ttl_seconds=86_400
+    )
     connection = await asyncpg.connect(to_asyncpg_dsn(url))
     results: list[tuple[str, int, int, float]] = []
     try:
@@ -182,6 +179,7 @@ async def run(url: str, single: int, batches: int) -> None:
             async def mutation(rows: list[dict[str, Any]]) -> None:
                 response = await client.post(
                     "/graphql",
+                    headers={"authorization": f"Bearer {editor}"},
                     json={"query": UPSERT, "variables": {"input": [as_graphql(r) for r in rows]}},
                 )
                 body = response.json()

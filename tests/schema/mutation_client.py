@@ -1,24 +1,21 @@
-"""A GraphQL client for the mutation tests: the HTTP app on a fresh database holding a few
-states, sources and a government, and requests made as a given principal."""
+"""A GraphQL client for the mutation tests: the HTTP app (verifying HS256 tokens, on an engine
+whose transactions are READ ONLY by default) on a fresh database holding a few states, sources
+and a government, and signed tokens for each role."""
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import httpx
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.websockets import WebSocket
+import jwt
 
 from api.app import create_app
 from api.database import create_engine
 from api.database_url import to_asyncpg_dsn
 from api.importer import ImportOptions, RowsInput, import_inputs
-from api.roles import Principal, Role
 from api.settings import Settings
-from schema.context import Context, create_context
-from schema.http import GraphQLView
 
 BASE: dict[str, list[dict[str, Any]]] = {
     "states": [
@@ -43,26 +40,31 @@ BASE: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
-# Until tokens are verified by the HTTP layer, the tests say who they are in this header
-# (`role:subject`); the view below turns it into the request's principal.
-PRINCIPAL_HEADER = "x-test-principal"
+# Tokens are HS256 with this secret, issuer and audience, as the app below is configured.
+SECRET = "a-mutation-test-secret-of-32-bytes-or-more"
+ISSUER = "https://issuer.test/"
+AUDIENCE = "credence-tests"
 
 
-class _TestView(GraphQLView):
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:
-        assert isinstance(request, Request)
-        said = request.headers.get(PRINCIPAL_HEADER)
-        principal = Principal()
-        if said:
-            role, _, subject = said.partition(":")
-            principal = Principal(Role(role), subject or role, authenticated=True)
-        return create_context(engine=self._engine(), request=request, principal=principal)
+def token(role: str, subject: str | None = None, **overrides: Any) -> str:
+    """A signed token; `overrides` replace claims (`exp=...`, `aud=...`), `secret` the key."""
+    secret = overrides.pop("secret", SECRET)
+    now = int(time.time())
+    claims = {
+        "sub": subject or role,
+        "credence_role": role,
+        "iat": now,
+        # A day: a long test run never outlives its tokens.
+        "exp": now + 86_400,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        **overrides,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def as_role(role: str, subject: str | None = None) -> dict[str, str]:
-    return {PRINCIPAL_HEADER: f"{role}:{subject or role}"}
+def as_role(role: str, subject: str | None = None, **overrides: Any) -> dict[str, str]:
+    return {"authorization": f"Bearer {token(role, subject, **overrides)}"}
 
 
 EDITOR = as_role("editor", "erin")
@@ -82,17 +84,23 @@ async def load(database_url: str, rows: dict[str, list[dict[str, Any]]]) -> None
 @asynccontextmanager
 async def mutation_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     await load(database_url, BASE)
-    engine = create_engine(database_url, application_name="credence-tests", pool_size=4)
-    original = GraphQLView.get_context
-    GraphQLView.get_context = _TestView.get_context  # type: ignore[method-assign]
+    # READ ONLY by default, as the service's own engine: the mutations say READ WRITE.
+    engine = create_engine(
+        database_url, application_name="credence-tests", pool_size=4, read_only=True
+    )
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        jwt_secret=SECRET,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+    )
     try:
-        app = create_app(Settings(_env_file=None), database_url=database_url, engine=engine)  # type: ignore[call-arg]
+        app = create_app(settings, database_url=database_url, engine=engine)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://test"
         ) as client:
             yield client
     finally:
-        GraphQLView.get_context = original  # type: ignore[method-assign]
         await engine.dispose()
 
 
