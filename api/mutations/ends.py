@@ -35,6 +35,9 @@ def ended(entity: str, record: dict[str, Any], date: str, reason: str | None) ->
         periods = list(record.get("periods") or [])
         open_ones = [n for n, period in enumerate(periods) if period.endswith("/")]
         if not open_ones:
+            # Ended on this date already (a retried call): nothing to change.
+            if periods and periods[-1].endswith(f"/{date}"):
+                return changed
             raise ValueError(NO_OPEN_PERIOD)
         last = open_ones[-1]
         periods[last] = f"{periods[last]}{date}"
