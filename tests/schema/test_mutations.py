@@ -6,6 +6,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from schema.compiled.executor import CompiledReads
+from schema.http import EXECUTOR_HEADER
+from schema.root import schema
 from tests.schema.mutation_client import (
     ADMIN,
     EDITOR,
@@ -282,6 +285,26 @@ async def test_without_a_token_or_with_a_reader_role_nothing_is_written(
     editor_deletes = await only_error(client, DELETE, EDITOR, key="RUS>AFG:islamic-emirate#1")
     assert editor_deletes["extensions"]["code"] == "FORBIDDEN"
     assert await change_log_size(database_url) == before
+
+
+async def test_a_mutation_is_served_by_the_resolvers_never_the_compiled_reads(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": 'mutation { updateSource(key: "S1", patch: {url: "https://x.test"}) '
+            "{ source { key url } } }"
+        },
+        headers=EDITOR,
+    )
+    assert response.json() == {
+        "data": {"updateSource": {"source": {"key": "S1", "url": "https://x.test"}}}
+    }
+    assert EXECUTOR_HEADER.lower() not in {name.lower() for name in response.headers}
+    # The planner declines any operation that is not a query, before planning anything.
+    declined = CompiledReads(schema).plan('mutation { deleteSource(key: "S1") { key } }', {}, None)
+    assert declined == "mutation"
 
 
 async def test_a_mutation_over_get_is_refused(client: httpx.AsyncClient) -> None:
