@@ -6,7 +6,7 @@ For each of the nine entities of the format: `upsert<Entities>(input: [<Entity>I
 One factory per operation builds the fields of every entity; the rules live in api.mutations.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
@@ -21,11 +21,12 @@ from schema.mutations.errors import graphql_error
 from schema.mutations.inputs import (
     CitationInput,
     Column,
+    citation_item,
     columns_of,
-    given,
     graphql_name,
     input_type,
     patch_columns,
+    record_builder,
 )
 from schema.mutations.nodes import entity_of, object_type, reader
 
@@ -116,7 +117,8 @@ def _upsert(spec: EntitySpec) -> StrawberryField:
         info: Info,
         items: Annotated[list[item_type], strawberry.argument(name="input")],  # type: ignore[valid-type]
     ) -> Any:
-        records = [given(item, columns) for item in items]
+        # Each item arrives as a record of the format (see `record_builder`).
+        records: list[dict[str, Any]] = list(items)
         written = await _on_connection(
             info,
             lambda connection: mutations.upsert(
@@ -143,7 +145,7 @@ def _upsert(spec: EntitySpec) -> StrawberryField:
     )
 
 
-def _patch_type(spec: EntitySpec, singular: str) -> tuple[type, list[Column]]:
+def _patch_type(spec: EntitySpec, singular: str) -> type:
     columns = patch_columns(spec)
     patch = input_type(
         f"{singular}Patch",
@@ -179,12 +181,29 @@ def _patch_type(spec: EntitySpec, singular: str) -> tuple[type, list[Column]]:
             name=f"{singular}Patch",
             description=base.__strawberry_definition__.description,
         )
-    return patch, columns
+    patch.__strawberry_definition__.from_input = _patch_builder(columns)  # type: ignore[attr-defined]
+    return patch
+
+
+def _patch_builder(columns: list[Column]) -> Callable[[type, Mapping[str, Any], Any], Any]:
+    """A patch value as the domain's `Patch`: the derived fields as a record of the format, and
+    the citations added and removed."""
+    record = record_builder(columns)
+
+    def build(cls: type, value: Mapping[str, Any], context: Any) -> mutations.Patch:
+        fields = {k: v for k, v in value.items() if k not in ("addSources", "removeSources")}
+        return mutations.Patch(
+            record(cls, fields, context),
+            [citation_item(c) for c in value.get("addSources") or ()],
+            list(value.get("removeSources") or ()),
+        )
+
+    return build
 
 
 def _update(spec: EntitySpec) -> StrawberryField:
     singular, _, key_name = _names(spec)
-    patch_type, columns = _patch_type(spec, singular)
+    patch_type = _patch_type(spec, singular)
     payload, attribute = _node_payload(spec)
     read = reader(spec.table)
 
@@ -194,11 +213,7 @@ def _update(spec: EntitySpec) -> StrawberryField:
         patch: patch_type,  # type: ignore[valid-type]
         if_version: Annotated[int | None, strawberry.argument(description=_IF_VERSION)] = None,
     ) -> Any:
-        change = mutations.Patch(
-            given(patch, columns),
-            [c.as_item() for c in getattr(patch, "add_sources", None) or ()],
-            list(getattr(patch, "remove_sources", None) or ()),
-        )
+        change: mutations.Patch = patch  # built by `_patch_builder`
         written = await _on_connection(
             info,
             lambda connection: mutations.update(
