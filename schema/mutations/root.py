@@ -6,6 +6,7 @@ For each of the nine entities of the format: `upsert<Entities>(input: [<Entity>I
 One factory per operation builds the fields of every entity; the rules live in api.mutations.
 """
 
+import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, TypeVar
 
@@ -31,6 +32,18 @@ from schema.mutations.inputs import (
 from schema.mutations.nodes import entity_of, object_type, reader
 
 T = TypeVar("T")
+
+
+def _version_type() -> Any:
+    """Versions and change ids: the history's `Version` scalar (a decimal string, as change ids
+    are bigint) where the schema has the history types, else Int."""
+    try:
+        return importlib.import_module("schema.types.history").Version
+    except ModuleNotFoundError:
+        return int
+
+
+VersionValue = _version_type()
 _IF_VERSION = (
     "The version (id of the last change) the caller read; when the fact has changed since, "
     "nothing is written and the error's code is CONFLICT."
@@ -65,7 +78,11 @@ def _node_payload(spec: EntitySpec) -> tuple[type, str]:
     attribute = singular[0].lower() + singular[1:]
     payload = _type(
         f"{singular}Payload",
-        {attribute: object_type(spec.table), "version": int | None, "change_id": int | None},
+        {
+            attribute: object_type(spec.table),
+            "version": VersionValue | None,
+            "change_id": VersionValue | None,
+        },
         f"The {singular.lower()} as it is after the change, read in the same transaction.",
     )
     return payload, attribute
@@ -74,7 +91,7 @@ def _node_payload(spec: EntitySpec) -> tuple[type, str]:
 @strawberry.type(description="What a delete removed.")
 class DeletePayload:
     key: str = strawberry.field(description="The natural key of the deleted fact.")
-    change_id: int | None = strawberry.field(description=_CHANGE_ID)
+    change_id: VersionValue | None = strawberry.field(description=_CHANGE_ID)  # type: ignore[valid-type]
 
 
 def _field(
@@ -106,8 +123,8 @@ def _upsert(spec: EntitySpec) -> StrawberryField:
         f"Upsert{plural}Payload",
         {
             attribute: list[object_type(spec.table)],  # type: ignore[misc]
-            "versions": list[int | None],
-            "change_id": int | None,
+            "versions": list[VersionValue | None],  # type: ignore[valid-type]
+            "change_id": VersionValue | None,
         },
         f"The {spec.name.replace('_', ' ')} as they are after the upsert, in input order.",
     )
@@ -211,7 +228,9 @@ def _update(spec: EntitySpec) -> StrawberryField:
         info: Info,
         key: Annotated[str, strawberry.argument(name=key_name)],
         patch: patch_type,  # type: ignore[valid-type]
-        if_version: Annotated[int | None, strawberry.argument(description=_IF_VERSION)] = None,
+        if_version: Annotated[
+            VersionValue | None, strawberry.argument(description=_IF_VERSION)  # type: ignore[valid-type]
+        ] = None,
     ) -> Any:
         change: mutations.Patch = patch  # built by `_patch_builder`
         written = await _on_connection(
@@ -248,9 +267,7 @@ def _end(spec: EntitySpec) -> StrawberryField:
     read = reader(spec.table)
     ends = mutations.ENDS[spec.name]
 
-    async def run(
-        info: Info, key: str, date: str, reason: str | None, if_version: int | None
-    ) -> Any:
+    async def run(info: Info, key: str, date: str, reason: str | None, if_version: Any) -> Any:
         written = await _on_connection(
             info,
             lambda connection: mutations.end(
@@ -279,7 +296,9 @@ def _end(spec: EntitySpec) -> StrawberryField:
             info: Info,
             key: Annotated[str, strawberry.argument(name=key_name)],
             date: Annotated[str, strawberry.argument(description=date_help)],
-            if_version: Annotated[int | None, strawberry.argument(description=_IF_VERSION)] = None,
+            if_version: Annotated[
+                VersionValue | None, strawberry.argument(description=_IF_VERSION)  # type: ignore[valid-type]
+            ] = None,
         ) -> Any:
             return await run(info, key, date, None, if_version)
 
@@ -292,7 +311,9 @@ def _end(spec: EntitySpec) -> StrawberryField:
             key: Annotated[str, strawberry.argument(name=key_name)],
             date: Annotated[str, strawberry.argument(description=date_help)],
             reason: Annotated[str | None, strawberry.argument(description=reason_help)] = None,
-            if_version: Annotated[int | None, strawberry.argument(description=_IF_VERSION)] = None,
+            if_version: Annotated[
+                VersionValue | None, strawberry.argument(description=_IF_VERSION)  # type: ignore[valid-type]
+            ] = None,
         ) -> Any:
             return await run(info, key, date, reason, if_version)
 
@@ -307,7 +328,9 @@ def _delete(spec: EntitySpec) -> StrawberryField:
     async def resolve(
         info: Info,
         key: Annotated[str, strawberry.argument(name=key_name)],
-        if_version: Annotated[int | None, strawberry.argument(description=_IF_VERSION)] = None,
+        if_version: Annotated[
+            VersionValue | None, strawberry.argument(description=_IF_VERSION)  # type: ignore[valid-type]
+        ] = None,
     ) -> DeletePayload:
         deleted = await _on_connection(
             info,
