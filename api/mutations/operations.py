@@ -158,12 +158,36 @@ async def _check_version(
         )
 
 
+# The importer checks some database rules before the database does, in its own words: the
+# constraint each such reason stands for ({table}: the entity's table).
+_RULES = (
+    ("overlaps episode", "ex_recognition_overlap"),
+    ("has overlapping periods", "ex_government_period_overlap"),
+    ("is before the start", "ck_{table}_end_not_before_start"),
+    ("needs an end date", "ck_{table}_end_reason_needs_end"),
+    ("is the recognizer itself", "ck_{table}_not_self"),
+    ("is the sending state itself", "ck_{table}_not_self"),
+    ("is the party itself", "ck_{table}_not_self"),
+    ("is also the key of", "uq_{table}_{key}"),
+)
+
+
+def _rule(error: RowError) -> str | None:
+    refused = _CONSTRAINT.search(error.reason)
+    if refused is not None:
+        return refused.group(1)
+    spec = ENTITIES.get(error.entity or "")
+    for start, rule in _RULES:
+        if spec is not None and error.reason.startswith(start):
+            return rule.format(table=spec.table, key=spec.key_column)
+    return None
+
+
 def _problem(error: RowError, argument: str, *, single: bool) -> Problem:
     """A rejected row of the pipeline, placed on the mutation's arguments."""
     what = _LINE_REFERENCE.sub(lambda m: f"{_LABEL}[{int(m.group(1)) - 1}]", error.what)
-    rule = _CONSTRAINT.search(what)
     index = None if single or error.line == 0 else error.line - 1
-    return Problem(argument, what, index, error.column, rule.group(1) if rule else None)
+    return Problem(argument, what, index, error.column, _rule(error))
 
 
 async def _merge(

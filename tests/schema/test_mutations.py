@@ -1,6 +1,7 @@
 """Mutations over HTTP: create, patch, cite, end and delete facts by natural key, all or nothing,
 with optimistic concurrency."""
 
+import logging
 from collections.abc import AsyncIterator
 
 import httpx
@@ -251,6 +252,7 @@ async def test_database_refusals_name_the_rule_and_the_conflicting_key(
     overlapping = {**RUS_EMIRATE, "episode": 2, "from": "2021"}
     error = await only_error(client, UPSERT, EDITOR, input=[overlapping])
     assert error["extensions"]["path"] == "input[0].from"
+    assert error["extensions"]["rule"] == "ex_recognition_overlap"
     assert "overlaps episode RUS>AFG:islamic-emirate#1" in error["message"]
 
     # A state others refer to cannot be deleted: the rule and a referring fact are named.
@@ -261,7 +263,11 @@ async def test_database_refusals_name_the_rule_and_the_conflicting_key(
 
     # An end before the start.
     error = await only_error(client, END, EDITOR, key="RUS>AFG:islamic-emirate#1", date="2019")
-    assert error["extensions"]["path"] == "date"
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "path": "date",
+        "rule": "ck_recognition_end_not_before_start",
+    }
     assert error["message"] == 'date: "2019" is before the start (2020)'
 
 
@@ -324,3 +330,15 @@ async def test_a_key_twice_in_one_call_names_the_first_item(client: httpx.AsyncC
     assert error["message"] == (
         'input[1].key: "RUS>AFG:islamic-emirate#1" is also the key of input[0]'
     )
+
+
+async def test_a_callers_mistake_logs_one_line_without_a_traceback(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        error = await only_error(client, UPSERT, EDITOR, input=[{**RUS_EMIRATE, "from": "x"}])
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert not [record for record in caplog.records if record.exc_info]
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    refused = [record.getMessage() for record in caplog.records if "refused" in record.getMessage()]
+    assert len(refused) == 1 and "input[0].from" in refused[0]
