@@ -22,6 +22,7 @@ from schema.inputs.source import SourceOrder, SourceWhere
 from schema.inputs.state import StateOrder, StateWhere
 from schema.limits import log_errors, schema_extensions
 from schema.loaders import Entity
+from schema.mutations.root import Mutation
 from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, AsOf, Connection, Cursor, PageSize
 from schema.search import MAX_SEARCH_TEXT, SearchHit, search
 from schema.stats import MAX_STATS_GROUPS, RecognitionGroup, RecognitionGroupBy, recognition_stats
@@ -327,6 +328,7 @@ class CredenceSchema(strawberry.Schema):
 
 schema = CredenceSchema(
     query=Query,
+    mutation=Mutation,
     config=StrawberryConfig(name_converter=_NameConverter()),
     # Document limits and caches, variable and cost checks, error codes and masking.
     extensions=schema_extensions(),

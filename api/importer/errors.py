@@ -21,9 +21,13 @@ class RowError:
         where = f"{self.file}:{self.line}" if self.line else self.file
         if self.column is None:
             return f"{where}: {self.reason}"
-        if self.value is None:
-            return f"{where}: column {self.column}: {self.reason}"
-        return f"{where}: column {self.column}: {_quote(self.value)} {self.reason}"
+        return f"{where}: column {self.column}: {self.what}"
+
+    @property
+    def what(self) -> str:
+        """The problem without its place (the value and the reason): the words a mutation
+        shows for the same mistake, after its own place (`input[3].from`)."""
+        return self.reason if self.value is None else f"{_quote(self.value)} {self.reason}"
 
     def as_json(self) -> dict[str, Any]:
         return {

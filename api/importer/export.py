@@ -90,7 +90,7 @@ def _state_or_government(name: str, state: str, government: str) -> tuple[str, s
     )
 
 
-def _query(spec: EntitySpec) -> str:
+def _query(spec: EntitySpec, where: str = "") -> str:
     name = spec.name
     if name == "states":
         select, joins = "t.iso3, t.iso2, t.numeric, t.name, t.official_name, t.kind", ""
@@ -172,7 +172,22 @@ def _query(spec: EntitySpec) -> str:
         )
     if spec.cited:
         joins += _citations_join(spec)
-    return f'SELECT {select} FROM {spec.table} t {joins} ORDER BY t.{spec.key_column} COLLATE "C"'
+    return (
+        f"SELECT {select} FROM {spec.table} t {joins} {where} "
+        f'ORDER BY t.{spec.key_column} COLLATE "C"'
+    )
+
+
+async def stored_records(
+    connection: asyncpg.Connection, spec: EntitySpec, keys: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The stored facts of `keys` as records of the format (what an export writes for them in
+    JSON), by key: a mutation patches such a record and merges it back through the importer."""
+    query = _query(spec, f"WHERE t.{spec.key_column} = any($1::text[])")
+    return {
+        str(record[spec.key_column]): _values(spec, record)
+        for record in await connection.fetch(query, list(keys))
+    }
 
 
 def _values(spec: EntitySpec, record: asyncpg.Record) -> dict[str, Any]:

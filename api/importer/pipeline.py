@@ -199,6 +199,16 @@ async def import_inputs(
         await connection.close()
 
 
+async def import_on(
+    connection: asyncpg.Connection, inputs: Sequence[Input], options: ImportOptions
+) -> ImportSummary:
+    """Import `inputs` on a connection the caller holds. Inside the caller's transaction the
+    batch runs in a savepoint: rolled back when a row is bad (or on a dry run), kept otherwise,
+    and the caller's commit or rollback decides for good (the GraphQL mutations do this)."""
+    options.semantics  # noqa: B018 (raises ImportUsageError before anything runs)
+    return await _run(connection, inputs, options)
+
+
 async def _watch_client(connection: asyncpg.Connection) -> None:
     """Have the server end this session's work soon after the client dies (see
     `_CLIENT_CHECK_INTERVAL`). Set after connecting, not as a connection parameter: a server

@@ -55,10 +55,10 @@ async def test_requests_are_counted_by_operation_and_executor(seed: AsyncEngine)
     assert _requests(after, "query", "compiled") == 3
     assert _latency_count(after, "query", "compiled") == 3
     assert _requests(after, "query", "resolver") == 1
-    # The schema has no mutations (yet): both documents fail validation, so their operation is
-    # unknown; a body refused before it was read never reached an executor.
-    assert _requests(after, "mutation", "resolver") == 0
-    assert _requests(after, "unknown", "resolver") == 2
+    # The mutation goes to the resolvers (never the compiled reads); a document that fails
+    # validation has no known operation; a body refused before it was read reached no executor.
+    assert _requests(after, "mutation", "resolver") == 1
+    assert _requests(after, "unknown", "resolver") == 1
     assert _requests(after, "unknown", "none") == 1
     # Every observation lands in the +Inf bucket: counts, never times, are checked here.
     inf = ("le", "+Inf")
@@ -75,7 +75,8 @@ async def test_compiled_answers_and_fallbacks_by_reason(seed: AsyncEngine) -> No
         samples = await _samples(client)
     assert samples[("credence_compiled_answers_total", ())] == 1
     assert samples[("credence_compiled_statements_total", ())] == 1
-    assert samples[("credence_compiled_fallbacks_total", (("reason", "validation"),))] == 2
+    assert samples[("credence_compiled_fallbacks_total", (("reason", "validation"),))] == 1
+    assert samples[("credence_compiled_fallbacks_total", (("reason", "mutation"),))] == 1
     assert samples[("credence_compiled_fallbacks_total", (("reason", "parse"),))] == 1
 
 

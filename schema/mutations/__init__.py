@@ -1,0 +1,1 @@
+"""The GraphQL mutations (see schema.mutations.root)."""
