@@ -40,6 +40,7 @@ from schema.types.government import (
     Government,
     government_connection,
 )
+from schema.types.history import ChangeConnection, EntityKind, change_feed
 from schema.types.node import Node
 from schema.types.person import PERSON, Person, person_connection
 from schema.types.recognition import RECOGNITION, Recognition, recognition_connection
@@ -297,6 +298,22 @@ class Query:
             found = await info.context.loaders.by_pk(_BY_PK[type_name]).load(int(key))
             return found
         return None
+
+    @described(
+        "The changes recorded after the `after` cursor, oldest first: poll with the "
+        "`resumeAfter` of the last answer to miss none. `entity` keeps one kind of row; with "
+        "`key`, one fact (its citations included). `first` is at most "
+        f"{MAX_PAGE_SIZE}."
+    )
+    async def changes(
+        self,
+        info: Info,
+        after: str | None = None,
+        entity: EntityKind | None = None,
+        key: str | None = None,
+        first: int | None = MAX_PAGE_SIZE,
+    ) -> ChangeConnection:
+        return await change_feed(info, after=after, entity=entity, key=key, first=first)
 
     @described(
         "States, governments and persons whose name, in any language it is stored "
