@@ -40,7 +40,7 @@ from schema.types.government import (
     Government,
     government_connection,
 )
-from schema.types.history import ChangeConnection, EntityKind, change_feed
+from schema.types.history import SCALARS, ChangeConnection, EntityKind, change_feed
 from schema.types.node import Node
 from schema.types.person import PERSON, Person, person_connection
 from schema.types.recognition import RECOGNITION, Recognition, recognition_connection
@@ -344,7 +344,7 @@ class CredenceSchema(strawberry.Schema):
 
 schema = CredenceSchema(
     query=Query,
-    config=StrawberryConfig(name_converter=_NameConverter()),
+    config=StrawberryConfig(name_converter=_NameConverter(), scalar_map=SCALARS),
     # Document limits and caches, variable and cost checks, error codes and masking.
     extensions=schema_extensions(),
 )

@@ -7,10 +7,12 @@ and the subscriptions. The rules (what a change is, how entries group, cursors) 
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any, NewType
+from typing import Any, NewType
 
 import strawberry
+from graphql import IntValueNode, StringValueNode, ValueNode
 from strawberry.scalars import JSON
+from strawberry.types.scalar import ScalarDefinition
 
 from api import history
 from schema.context import Info
@@ -30,11 +32,18 @@ def _parse_version(value: Any) -> int:
 
 # Change ids are bigint: past 2^31 an Int would overflow and past 2^53 a JavaScript number
 # would round, so the version travels as a decimal string (an integer is accepted as input).
-if TYPE_CHECKING:
-    Version = NewType("Version", int)
-else:
-    Version = strawberry.scalar(
-        NewType("Version", int),
+Version = NewType("Version", int)
+
+
+def _parse_version_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> int:
+    if isinstance(node, IntValueNode | StringValueNode):
+        return _parse_version(int(node.value) if isinstance(node, IntValueNode) else node.value)
+    raise ValueError("a version is a string of digits or an integer")
+
+
+# Registered in the schema's `scalar_map` (schema.root).
+SCALARS: dict[object, ScalarDefinition] = {
+    Version: strawberry.scalar(
         name="Version",
         description=(
             "The id of a recorded change, as a decimal string: a node's version is the id of "
@@ -42,7 +51,9 @@ else:
         ),
         serialize=str,
         parse_value=_parse_version,
+        parse_literal=_parse_version_literal,
     )
+}
 
 
 @strawberry.enum(name="Entity", description="A kind of recorded row (a table of the database).")
