@@ -1,13 +1,14 @@
 """The recorded history (api.history over the triggers of revision 0005): what each write leaves
 in `change_log`, the history of a fact with its citations, versions, and the change feed."""
 
+import asyncio
 import json
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from api import history
+from api import history, migrations
 from api.database_url import to_asyncpg_dsn
 from tests.api.test_import import BASE, RECOGNITIONS, fetch, run_import, write_files
 
@@ -188,3 +189,35 @@ async def test_truncate_keeps_every_image(database_url: str, tmp_path: Path) -> 
     facts = [(r["fact_entity"], r["fact_id"], json.loads(r["before"])) for r in logged]
     assert {entity for entity, _, _ in facts} == {"recognition", "government"}
     assert all(image[f"{entity}_id"] == fact_id for entity, fact_id, image in facts)
+
+
+async def test_downgrade_to_0004_and_up_again_keeps_the_history(
+    database_url: str, tmp_path: Path
+) -> None:
+    pk = await _story(database_url, tmp_path)
+    await fetch(database_url, "TRUNCATE government_period")
+    log = "SELECT to_jsonb(c) - 'at' FROM change_log c ORDER BY id"
+    before = [json.loads(r[0]) for r in await fetch(database_url, log)]
+
+    await asyncio.to_thread(migrations.downgrade, database_url, "0004")
+    # The format of 0004: whole images for inserts and updates, rebuilt from the past versions.
+    old = await fetch(
+        database_url,
+        "SELECT action, after FROM change_log WHERE entity = 'recognition' AND row_id = $1 "
+        "ORDER BY id",
+        pk,
+    )
+    inserted, updated = (json.loads(r["after"]) for r in old)
+    assert (inserted["from_date"], updated["from_date"]) == ("1997-05-26", "1997-05-25")
+    assert inserted["key"] == updated["key"] == PAK
+    await fetch(database_url, "UPDATE state SET name = 'Afghanistan (0004)' WHERE iso3 = 'AFG'")
+    written = await fetch(
+        database_url, "SELECT after->>'name' FROM change_log ORDER BY id DESC LIMIT 1"
+    )
+    assert written[0][0] == "Afghanistan (0004)"
+
+    await asyncio.to_thread(migrations.upgrade, database_url)
+    after = [json.loads(r[0]) for r in await fetch(database_url, log)]
+    assert after[: len(before)] == before
+    assert after[-1]["after"] == {"name": "Afghanistan (0004)"}
+    await asyncio.to_thread(migrations.check, database_url)
