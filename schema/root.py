@@ -303,7 +303,8 @@ class Query:
         "The changes recorded after the `after` cursor, oldest first: poll with the "
         "`resumeAfter` of the last answer to miss none. `entity` keeps one kind of row; with "
         "`key`, one fact (its citations included). `first` is at most "
-        f"{MAX_PAGE_SIZE}."
+        f"{MAX_PAGE_SIZE}. Exact while writers take turns on the change log, as imports and "
+        "mutations do."
     )
     async def changes(
         self,
@@ -311,7 +312,7 @@ class Query:
         after: str | None = None,
         entity: EntityKind | None = None,
         key: str | None = None,
-        first: int | None = MAX_PAGE_SIZE,
+        first: int | None = DEFAULT_PAGE_SIZE,
     ) -> ChangeConnection:
         return await change_feed(info, after=after, entity=entity, key=key, first=first)
 

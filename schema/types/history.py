@@ -19,7 +19,7 @@ from schema.context import Info
 from schema.errors import BadUserInput
 from schema.fields import described
 from schema.ids import encode_id
-from schema.pagination import MAX_PAGE_SIZE, PageInfo
+from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageInfo
 
 
 def _parse_version(value: Any) -> int:
@@ -277,7 +277,7 @@ async def change_feed(
     key: str | None,
     first: int | None,
 ) -> ChangeConnection:
-    size = page_size(first, MAX_PAGE_SIZE)
+    size = page_size(first, DEFAULT_PAGE_SIZE)
     if key is not None and (entity is None or entity.value not in history.KEY_COLUMNS):
         raise BadUserInput("key needs an entity with natural keys")
     checked = cursor_of(after)
