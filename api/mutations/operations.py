@@ -154,7 +154,7 @@ async def _check_version(
                 )
             ],
             CONFLICT,
-            {"currentVersion": current},
+            {"currentVersion": None if current is None else str(current)},
         )
 
 

@@ -6,7 +6,6 @@ For each of the nine entities of the format: `upsert<Entities>(input: [<Entity>I
 One factory per operation builds the fields of every entity; the rules live in api.mutations.
 """
 
-import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, TypeVar
 
@@ -30,20 +29,14 @@ from schema.mutations.inputs import (
     record_builder,
 )
 from schema.mutations.nodes import entity_of, object_type, reader
+from schema.types.history import Version
 
 T = TypeVar("T")
 
 
-def _version_type() -> Any:
-    """Versions and change ids: the history's `Version` scalar (a decimal string, as change ids
-    are bigint) where the schema has the history types, else Int."""
-    try:
-        return importlib.import_module("schema.types.history").Version
-    except ModuleNotFoundError:
-        return int
-
-
-VersionValue = _version_type()
+# Versions and change ids: the history's `Version` scalar (a decimal string: change ids are
+# bigint, past what a GraphQL Int holds).
+VersionValue: Any = Version
 _IF_VERSION = (
     "The version (id of the last change) the caller read; when the fact has changed since, "
     "nothing is written and the error's code is CONFLICT."
