@@ -1,0 +1,83 @@
+"""Past-state views: every audited table as it was at a recorded instant.
+
+Schema `credence_past` holds one view per audited table, with the table's name and its columns
+in the same order, reconstructing the table at `current_setting('credence.recorded_at')`:
+
+- the current rows that `change_log` records no change of after that instant, and
+- for each row whose first change after it is an update or a delete, that change's `before`
+  image (a row whose first change after it is its insert did not exist yet).
+
+A read for an instant sets, in its own transaction, `search_path` to `credence_past, public`
+and `credence.recorded_at` to the instant (schema/recorded.py): the same SQL then reads the
+past. Without the setting the views read as the tables do now.
+
+The views need only `before` images of updates and deletes, so they serve both the full-image
+log and the past-versions-only one. A BRIN index on `change_log.at` makes "the changes after T"
+a range read of the log's tail at almost no cost to writers (the log is appended in `at` order).
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+PAST_SCHEMA = "credence_past"
+
+# As in 0004: the tables whose changes are logged.
+AUDITED_TABLES = (
+    "state",
+    "source",
+    "cooperation_area",
+    "person",
+    "government",
+    "government_period",
+    "recognition",
+    "envoy",
+    "sanction",
+    "cooperation",
+    "citation",
+)
+
+_INSTANT = "current_setting('credence.recorded_at', true)::timestamptz"
+
+
+def past_view(table: str) -> str:
+    # Changes of one transaction share `at`; ids order them within it, and order one row's
+    # changes across transactions (a writer waits for the row's lock before logging).
+    return f"""
+CREATE VIEW {PAST_SCHEMA}.{table} AS
+SELECT current_row.* FROM public.{table} current_row
+WHERE NOT EXISTS (
+    SELECT FROM public.change_log later
+    WHERE later.entity = '{table}' AND later.row_id = current_row.id AND later.at > {_INSTANT}
+)
+UNION ALL
+SELECT past_row.* FROM (
+    SELECT DISTINCT ON (later.row_id) later.action, later.before
+    FROM public.change_log later
+    WHERE later.entity = '{table}' AND later.at > {_INSTANT}
+    ORDER BY later.row_id, later.id
+) first_change
+CROSS JOIN LATERAL jsonb_populate_record(NULL::public.{table}, first_change.before) past_row
+WHERE first_change.action IN ('update', 'delete') AND first_change.before IS NOT NULL
+"""
+
+
+def upgrade() -> None:
+    op.execute("CREATE INDEX ix_change_log_at ON change_log USING brin (at)")
+    op.execute(f"CREATE SCHEMA {PAST_SCHEMA}")
+    for table in AUDITED_TABLES:
+        op.execute(past_view(table))
+
+
+def downgrade() -> None:
+    op.execute(f"DROP SCHEMA {PAST_SCHEMA} CASCADE")
+    op.execute("DROP INDEX ix_change_log_at")
