@@ -11,9 +11,14 @@ A read for an instant sets, in its own transaction, `search_path` to `credence_p
 and `credence.recorded_at` to the instant (schema/recorded.py): the same SQL then reads the
 past. Without the setting the views read as the tables do now.
 
-The views need only `before` images of updates and deletes, so they serve both the full-image
-log and the past-versions-only one. A BRIN index on `change_log.at` makes "the changes after T"
-a range read of the log's tail at almost no cost to writers (the log is appended in `at` order).
+The views need only the `before` images of updates and deletes (0005 keeps exactly those). They
+lean on 0005's indexes: `ix_change_log_entity_row_id` answers "is this current row changed after
+T" per row, so a filter on the table's own indexed columns stays an index read; the BRIN index
+on `at` makes "the changes after T" a read of the log's tail.
+
+A view lists its table's columns as they were when it was made: a later migration that adds,
+drops or retypes a column of an audited table must drop and make that table's view again
+(`past_view`); tests/schema/test_recorded.py checks that every view still matches its table.
 
 Revision ID: 0006
 Revises: 0005
@@ -25,13 +30,13 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PAST_SCHEMA = "credence_past"
 
-# As in 0004: the tables whose changes are logged.
+# As in 0005: the tables whose changes are logged.
 AUDITED_TABLES = (
     "state",
     "source",
@@ -72,7 +77,6 @@ WHERE first_change.action IN ('update', 'delete') AND first_change.before IS NOT
 
 
 def upgrade() -> None:
-    op.execute("CREATE INDEX ix_change_log_at ON change_log USING brin (at)")
     op.execute(f"CREATE SCHEMA {PAST_SCHEMA}")
     for table in AUDITED_TABLES:
         op.execute(past_view(table))
@@ -80,4 +84,3 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(f"DROP SCHEMA {PAST_SCHEMA} CASCADE")
-    op.execute("DROP INDEX ix_change_log_at")
