@@ -57,6 +57,10 @@ _INSTANT = "current_setting('credence.recorded_at', true)::timestamptz"
 def past_view(table: str) -> str:
     # Changes of one transaction share `at`; ids order them within it, and order one row's
     # changes across transactions (a writer waits for the row's lock before logging).
+    # The past rows are a MATERIALIZED CTE: computed once per statement even when the view is
+    # read in a correlated subquery (a nested list per parent row), where a plain subquery
+    # would read and sort the log's tail again for every parent (measured: 50 states with
+    # their recognitions, 2,200 changes after T, 3.0 s plain against 0.14 s materialized).
     return f"""
 CREATE VIEW {PAST_SCHEMA}.{table} AS
 SELECT current_row.* FROM public.{table} current_row
@@ -65,18 +69,29 @@ WHERE NOT EXISTS (
     WHERE later.entity = '{table}' AND later.row_id = current_row.id AND later.at > {_INSTANT}
 )
 UNION ALL
-SELECT past_row.* FROM (
-    SELECT DISTINCT ON (later.row_id) later.action, later.before
-    FROM public.change_log later
-    WHERE later.entity = '{table}' AND later.at > {_INSTANT}
-    ORDER BY later.row_id, later.id
-) first_change
-CROSS JOIN LATERAL jsonb_populate_record(NULL::public.{table}, first_change.before) past_row
-WHERE first_change.action IN ('update', 'delete') AND first_change.before IS NOT NULL
+SELECT past_rows.* FROM (
+    WITH past AS MATERIALIZED (
+        SELECT past_row.* FROM (
+            SELECT DISTINCT ON (later.row_id) later.action, later.before
+            FROM public.change_log later
+            WHERE later.entity = '{table}' AND later.at > {_INSTANT}
+            ORDER BY later.row_id, later.id
+        ) first_change
+        CROSS JOIN LATERAL jsonb_populate_record(NULL::public.{table}, first_change.before)
+            past_row
+        WHERE first_change.action IN ('update', 'delete') AND first_change.before IS NOT NULL
+    )
+    SELECT * FROM past
+) past_rows
 """
 
 
 def upgrade() -> None:
+    # BRIN ranges filled after the index was made are read whole until summarized (by VACUUM):
+    # a freshly imported log made "the changes after T" a read of the whole log (36 ms against
+    # 0.5 ms for a by-key read on the bench database). Autosummarize has autovacuum summarize
+    # each range as it fills.
+    op.execute("ALTER INDEX ix_change_log_at SET (autosummarize = on)")
     op.execute(f"CREATE SCHEMA {PAST_SCHEMA}")
     for table in AUDITED_TABLES:
         op.execute(past_view(table))
@@ -84,3 +99,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(f"DROP SCHEMA {PAST_SCHEMA} CASCADE")
+    op.execute("ALTER INDEX ix_change_log_at RESET (autosummarize)")
