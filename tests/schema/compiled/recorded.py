@@ -35,7 +35,10 @@ def _with(node: NodeT, **changes: Any) -> NodeT:
 def _on_roots(selection_set: SelectionSetNode) -> SelectionSetNode:
     selections = []
     for selection in selection_set.selections:
-        if isinstance(selection, FieldNode) and not selection.name.value.startswith("__"):
+        asks = isinstance(selection, FieldNode) and not selection.name.value.startswith("__")
+        if asks and any(a.name.value == "asRecordedAt" for a in selection.arguments or ()):
+            asks = False  # it names its own instant
+        if isinstance(selection, FieldNode) and asks:
             argument = ArgumentNode(
                 name=NameNode(value="asRecordedAt"),
                 value=VariableNode(name=NameNode(value=VARIABLE)),
@@ -49,9 +52,10 @@ def _on_roots(selection_set: SelectionSetNode) -> SelectionSetNode:
 
 def as_recorded(query: str) -> str | None:
     """`query` reading the instant `$recordedAt`; None when it has no root field to ask it of."""
-    if "asRecordedAt" not in print_ast(_rewritten(query)):
+    rewritten = print_ast(_rewritten(query))
+    if f"${VARIABLE}" not in rewritten.split("{", 1)[1]:
         return None
-    return print_ast(_rewritten(query))
+    return rewritten
 
 
 def _rewritten(query: str) -> DocumentNode:

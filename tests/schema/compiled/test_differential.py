@@ -149,7 +149,12 @@ async def test_the_changes_change_the_present(
     assert changed > len(CASES) // 4
 
 
-@pytest.mark.parametrize("case", range(len(CASES)))
+# Operations that name instants of their own are compared on both paths above; here every root
+# field is asked the one recorded instant.
+AT_ONE_INSTANT = [i for i, (query, _) in enumerate(CASES) if "asRecordedAt" not in query]
+
+
+@pytest.mark.parametrize("case", AT_ONE_INSTANT)
 async def test_as_recorded_at_answers_as_then_on_both_paths(
     recorded_world: tuple[Client, str, list[Answer]], case: int
 ) -> None:
