@@ -120,16 +120,24 @@ def history_functions(table: str) -> dict[str, str]:
         f"SELECT who, how, '{table}', n.id, {_key(table, 'n')}, 'insert', NULL, NULL, "
         f"{insert_fact}, {insert_fact_id} FROM new_rows n{_source_join(table, 'n')}"
     )
+    # The changed columns are found by comparing the columns themselves (cheap) rather than
+    # the JSON images key by key: the statement is built per trigger call from the table's
+    # columns as they are then, so a column added later is compared without a new function.
     # The subquery is kept whole (OFFSET 0) so each image is built once, not per reference.
     update = (
+        "EXECUTE format($sql$"
         f"INSERT INTO change_log ({_COLUMNS}) "
-        f"SELECT who, how, '{table}', c.id, {_key(table, 'c')}, 'update', c.b, "
-        "(SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(c.a) e "
-        "WHERE c.b -> e.key IS DISTINCT FROM e.value), "
+        f"SELECT $1, $2, '{table}', c.id, {_key(table, 'c')}, 'update', "
+        "c._history_before, c._history_after - c._history_same, "
         f"{update_fact}, {update_fact_id} "
-        "FROM (SELECT n.*, to_jsonb(o) AS b, to_jsonb(n) AS a "
-        "FROM old_rows o JOIN new_rows n ON n.id = o.id OFFSET 0) c"
-        f"{_source_join(table, 'c')} WHERE c.a IS DISTINCT FROM c.b"
+        "FROM (SELECT n.*, to_jsonb(o) AS _history_before, to_jsonb(n) AS _history_after, "
+        "array_remove(ARRAY[%s]::text[], NULL) AS _history_same "
+        "FROM old_rows o JOIN new_rows n ON n.id = o.id "
+        "WHERE (o.*) IS DISTINCT FROM (n.*) OFFSET 0) c"
+        f"{_source_join(table, 'c')}$sql$, "
+        "(SELECT string_agg(format('CASE WHEN o.%1$I IS NOT DISTINCT FROM n.%1$I "
+        "THEN %1$L END', attname), ', ' ORDER BY attnum) FROM pg_attribute "
+        "WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped)) USING who, how"
     )
     delete = (
         f"INSERT INTO change_log ({_COLUMNS}) "

@@ -1,7 +1,8 @@
 """Past-state views: every audited table as it was at a recorded instant.
 
 Schema `credence_past` holds one view per audited table, with the table's name and its columns
-in the same order, reconstructing the table at `current_setting('credence.recorded_at')`:
+in the same order, reconstructing the table at `current_setting('credence.recorded_at')`
+(and a `change_log` of the changes recorded up to then, for versions and histories):
 
 - the current rows that `change_log` records no change of after that instant, and
 - for each row whose first change after it is an update or a delete, that change's `before`
@@ -51,7 +52,14 @@ AUDITED_TABLES = (
     "citation",
 )
 
-_INSTANT = "current_setting('credence.recorded_at', true)::timestamptz"
+# nullif: once a transaction has set it, the setting reads '' (not NULL) in later ones.
+_INSTANT = "nullif(current_setting('credence.recorded_at', true), '')::timestamptz"
+
+# The log as it was: the changes recorded up to the instant (node versions, histories, feeds).
+PAST_LOG = f"""
+CREATE VIEW {PAST_SCHEMA}.change_log AS
+SELECT * FROM public.change_log WHERE {_INSTANT} IS NULL OR at <= {_INSTANT}
+"""
 
 
 def past_view(table: str) -> str:
@@ -95,6 +103,7 @@ def upgrade() -> None:
     op.execute(f"CREATE SCHEMA {PAST_SCHEMA}")
     for table in AUDITED_TABLES:
         op.execute(past_view(table))
+    op.execute(PAST_LOG)
 
 
 def downgrade() -> None:

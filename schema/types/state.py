@@ -32,6 +32,7 @@ from schema.pagination import Branch, Connection, connection
 from schema.types import cooperation as _cooperation
 from schema.types import government as _government
 from schema.types.enums import StateKind
+from schema.types.history import Recorded
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ _lazy_cooperation = strawberry.lazy("schema.types.cooperation")
 
 
 @strawberry.type(description="A state, by its ISO 3166-1 alpha-3 code (or a historic one).")
-class State(Node):
+class State(Node, Recorded):
     __slots__ = ("_pk", "iso2", "iso3", "kind", "name", "numeric", "official_name")
     _pk: strawberry.Private[int]
     iso3: str

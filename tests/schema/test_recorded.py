@@ -252,7 +252,7 @@ async def test_every_past_view_has_its_tables_columns(engine: AsyncEngine) -> No
     async with engine.connect() as connection:
         past = dict((await connection.execute(text(columns), {"schema": "credence_past"})).all())
         now = dict((await connection.execute(text(columns), {"schema": "public"})).all())
-    assert len(past) == 11
+    assert len(past) == 12  # the eleven audited tables and the change log
     for table, listed in past.items():
         assert listed == now[table], table
 
@@ -274,3 +274,32 @@ async def test_a_present_read_sets_nothing_and_a_past_one_writes_nothing(
         await _sql(state, "UPDATE state SET name = name || '+' WHERE iso3 = 'AAA'")
         now = await client.same('{ state(iso3: "AAA") { name } }')
         assert now.resolver.value != then.resolver.value
+
+
+async def test_versions_histories_and_the_feed_read_the_log_as_it_was(
+    world: tuple[World, Client],
+) -> None:
+    state, client = world
+    await _start(state)
+    await _import(
+        state,
+        "recognitions",
+        [{"recognizer": "AAA", "subject": "BBB", "from": "1999", "sources": ["S1"]}],
+    )
+    before = await _instant(state.engine)
+    await _sql(state, "UPDATE recognition SET notes = 'later'")
+    query = """query ($t: DateTime!) {
+      then: recognition(key: "AAA>BBB#1", asRecordedAt: $t) {
+        version history { nodes { action } } }
+      now: recognition(key: "AAA>BBB#1") { version history { nodes { action } } }
+      feedThen: changes(entity: RECOGNITION, asRecordedAt: $t) { nodes { action } }
+      feedNow: changes(entity: RECOGNITION) { nodes { action } }
+    }"""
+    answer = (await client.same(query, {"t": before})).resolver.value
+    data = dict(dict(answer)["data"])
+    then, now = dict(data["then"]), dict(data["now"])
+    assert then["version"] < now["version"]
+    assert then["history"] == [("nodes", [[("action", "INSERT")]])]
+    assert now["history"] == [("nodes", [[("action", "UPDATE")], [("action", "INSERT")]])]
+    assert data["feedThen"] == [("nodes", [[("action", "INSERT")]])]
+    assert data["feedNow"] == [("nodes", [[("action", "INSERT")], [("action", "UPDATE")]])]
