@@ -10,6 +10,14 @@ round trip.
 
 An instant after the last recorded change reads the present state; one before the first reads
 only rows that predate the change log (none on a database built by migrations and imports).
+A change belongs to the instant its transaction started (`change_log.at` is `now()`): a write
+still running at T is read as done at T if it started before T and committed later.
+
+The statements' text is the same at every instant, so one prepared statement serves them all:
+PostgreSQL plans it again when the search path differs from the one it was planned with (a few
+milliseconds when a connection alternates, nothing while it does not). The views replay the
+log's changes after T for each table a statement reads: near the present that is a few rows,
+far back it is the log since (bench/README.md, "recorded.py").
 """
 
 from datetime import UTC, datetime
