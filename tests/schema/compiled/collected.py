@@ -39,10 +39,6 @@ SAMPLES: dict[tuple[str, str], list[Any]] = {
     ],
     ("subject", "String!"): ["AFG:islamic-emirate", "AFG", "AFG:islamic-republic"],
     ("asOf", "Date!"): ["2000-01-01", "2025-12-31", "1997-05-01", "2001-09-30"],
-    # A fact's history and the change feed (they fall back to the resolvers).
-    ("key", "String!"): ["RUS>AFG:islamic-emirate#1", "XXX"],
-    ("key", "String"): [None, "AFG:islamic-emirate"],
-    ("entity", "Entity"): [None, "GOVERNMENT", "RECOGNITION"],
     # asRecordedAt: after anything the tests write (the present), and before it (nothing).
     ("t", "DateTime!"): ["2999-01-01T00:00:00+00:00", "2001-01-01T00:00:00"],
     ("id", "ID!"): [
@@ -73,6 +69,10 @@ SAMPLES: dict[tuple[str, str], list[Any]] = {
         "  ",
     ],
     ("skip", "Boolean!"): [True, False],
+    # History and the change feed (left to the resolvers).
+    ("key", "String!"): ["RUS>AFG:islamic-emirate#1", "XXX"],
+    ("key", "String"): [None],
+    ("entity", "Entity"): [None, "RECOGNITION"],
 }
 
 
