@@ -1,6 +1,7 @@
 """The per-request context every resolver receives."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -8,6 +9,7 @@ from starlette.requests import Request
 
 from api.roles import ANONYMOUS, Principal
 from schema.loaders import Loaders
+from schema.recorded import instant
 
 
 @dataclass
@@ -19,6 +21,8 @@ class Context:
     # Set by the HTTP layer from the request's bearer token (api.auth); anonymous by default.
     principal: Principal = ANONYMOUS
     loaders: Loaders = field(init=False)
+    # Root response key -> the recorded instant its fields read (`asRecordedAt`).
+    instants: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         # Fresh loaders per request: their caches must never serve one request's rows to another.
@@ -36,3 +40,25 @@ def create_context(
 
 
 Info = strawberry.Info[Context, None]
+
+
+def loaders_for(info: Info) -> Loaders:
+    """The loaders of the instant `info`'s root field reads (the present unless it gave
+    `asRecordedAt`): nested fields read the same instant as the root they are under."""
+    context = info.context
+    if not context.instants:
+        return context.loaders
+    path = info.path
+    while path.prev is not None:
+        path = path.prev
+    recorded_at = context.instants.get(str(path.key))
+    return context.loaders if recorded_at is None else context.loaders.at(recorded_at)
+
+
+def root_loaders(info: Info, as_recorded_at: datetime | None) -> Loaders:
+    """A root field's loaders; its `asRecordedAt` is kept for the fields under it."""
+    if as_recorded_at is None:
+        return info.context.loaders
+    recorded_at = instant(as_recorded_at)
+    info.context.instants[str(info.path.key)] = recorded_at
+    return info.context.loaders.at(recorded_at)

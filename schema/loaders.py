@@ -8,6 +8,10 @@ request may hold at a time, so a very wide query cannot drain the pool for every
 Reads are single statements, so no batch needs a transaction spanning several of them. The cost:
 each statement sees its own snapshot, so a response read while an import commits may mix rows
 from before and after it (as any READ COMMITTED reader would).
+
+Loaders read one instant: the present, or a recorded instant (`asRecordedAt`, see
+schema/recorded.py), whose batches first set their transaction to read that instant. A request
+has one set of loaders per instant it asks for, so its caches never mix two instants.
 """
 
 import asyncio
@@ -22,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 from strawberry.dataloader import DataLoader
+
+from schema.recorded import ENTER_PAST
 
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 Statement: TypeAlias = Select[*tuple[Any, ...]]
@@ -60,15 +66,35 @@ def among(column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bo
 
 
 class Loaders:
-    """The DataLoaders of one request, created on first use and keyed by what they load."""
+    """The DataLoaders of one request at one instant, created on first use, keyed by what they
+    load. `recorded_at` is the instant's setting text (schema.recorded.instant), None for now."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        recorded_at: str | None = None,
+        connections: asyncio.Semaphore | None = None,
+    ) -> None:
         self._engine = engine
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
-        self._connections = asyncio.Semaphore(MAX_CONNECTIONS_PER_REQUEST)
+        self._connections = connections or asyncio.Semaphore(MAX_CONNECTIONS_PER_REQUEST)
+        self._past: dict[str, Loaders] = {}
+        self.recorded_at = recorded_at
+
+    def at(self, recorded_at: str) -> "Loaders":
+        """The same request's loaders for a recorded instant (sharing its connection cap)."""
+        found = self._past.get(recorded_at)
+        if found is None:
+            found = self._past[recorded_at] = Loaders(
+                self._engine, recorded_at=recorded_at, connections=self._connections
+            )
+        return found
 
     async def fetch(self, statement: Statement) -> Sequence[AnyRow]:
         async with self._connections, self._engine.connect() as connection:
+            if self.recorded_at is not None:
+                await connection.exec_driver_sql(ENTER_PAST, (self.recorded_at,))
             result = await connection.execute(statement)
             rows: Sequence[AnyRow] = result.all()
             return rows
@@ -128,4 +154,8 @@ class Loaders:
         async with self._connections, self._engine.connect() as connection:
             raw = await connection.get_raw_connection()
             driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
-            return await work(driver)
+            if self.recorded_at is None:
+                return await work(driver)
+            async with driver.transaction():
+                await driver.execute(ENTER_PAST, self.recorded_at)
+                return await work(driver)

@@ -21,7 +21,7 @@ from sqlalchemy import Select, func, literal, tuple_, union_all
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
-from schema.context import Info
+from schema.context import Info, loaders_for
 from schema.errors import BadUserInput
 from schema.fields import described
 from schema.loaders import Entity, Statement, among
@@ -264,7 +264,7 @@ async def paginate(
 
     `build` runs once per batch, not once per parent: compiling filters is not free.
     """
-    loaders = info.context.loaders
+    loaders = loaders_for(info)
     nested = parent is not None
 
     async def load_pages(parents: list[int]) -> list[Page[T]]:

@@ -9,21 +9,26 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.types import ExecutionContext
 
-from schema.context import Info
+from schema.connection_fields import (
+    COOPERATIONS,
+    ENVOYS,
+    GOVERNMENTS,
+    PERSONS,
+    RECOGNITIONS,
+    SANCTIONS,
+    SOURCES,
+    STATES,
+    root_list,
+)
+from schema.context import Info, root_loaders
 from schema.fields import described
 from schema.ids import decode_id
-from schema.inputs.cooperation import CooperationOrder, CooperationWhere
-from schema.inputs.envoy import EnvoyOrder, EnvoyWhere
-from schema.inputs.government import GovernmentOrder, GovernmentWhere
-from schema.inputs.person import PersonOrder, PersonWhere
-from schema.inputs.recognition import RecognitionOrder, RecognitionWhere
-from schema.inputs.sanction import SanctionOrder, SanctionWhere
-from schema.inputs.source import SourceOrder, SourceWhere
-from schema.inputs.state import StateOrder, StateWhere
+from schema.inputs.recognition import RecognitionWhere
 from schema.limits import log_errors, schema_extensions
 from schema.loaders import Entity
 from schema.mutations.root import Mutation
-from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, AsOf, Connection, Cursor, PageSize
+from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from schema.recorded import AsRecordedAt
 from schema.search import MAX_SEARCH_TEXT, SearchHit, search
 from schema.stats import MAX_STATS_GROUPS, RecognitionGroup, RecognitionGroupBy, recognition_stats
 from schema.types.cooperation import (
@@ -32,27 +37,24 @@ from schema.types.cooperation import (
     Cooperation,
     CooperationArea,
     all_areas,
-    cooperation_connection,
 )
-from schema.types.envoy import ENVOY, Envoy, envoy_connection
+from schema.types.envoy import ENVOY, Envoy
 from schema.types.government import (
     GOVERNMENT,
     PERIOD,
     Government,
-    government_connection,
 )
 from schema.types.history import SCALARS, ChangeConnection, EntityKind, change_feed
 from schema.types.node import Node
-from schema.types.person import PERSON, Person, person_connection
-from schema.types.recognition import RECOGNITION, Recognition, recognition_connection
-from schema.types.sanction import SANCTION, Sanction, sanction_connection
+from schema.types.person import PERSON, Person
+from schema.types.recognition import RECOGNITION, Recognition
+from schema.types.sanction import SANCTION, Sanction
 from schema.types.source import (
     CITATION,
     SOURCE,
     Source,
-    source_connection,
 )
-from schema.types.state import STATE, State, state_connection
+from schema.types.state import STATE, State
 
 # Global id type name -> entity. Types without a natural key are found by surrogate id.
 _BY_KEY: dict[str, Entity[Any]] = {
@@ -65,79 +67,34 @@ _BY_PK: dict[str, Entity[Any]] = {e.name: e for e in (CITATION, PERIOD)}
 @strawberry.type
 class Query:
     @described("A state by its ISO3 code; null when unknown.")
-    async def state(self, info: Info, iso3: str) -> State | None:
-        return await info.context.loaders.by_key(STATE).load(iso3)
+    async def state(
+        self, info: Info, iso3: str, as_recorded_at: AsRecordedAt = None
+    ) -> State | None:
+        return await root_loaders(info, as_recorded_at).by_key(STATE).load(iso3)
+
+    states = root_list(STATES, field="states")
 
     @strawberry.field
-    async def states(
-        self,
-        info: Info,
-        where: StateWhere | None = None,
-        order_by: StateOrder = StateOrder.NAME_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[State]:
-        return await state_connection(
-            info, where=where, order_by=order_by, first=first, after=after, last=last, before=before
-        )
+    async def government(
+        self, info: Info, key: str, as_recorded_at: AsRecordedAt = None
+    ) -> Government | None:
+        return await root_loaders(info, as_recorded_at).by_key(GOVERNMENT).load(key)
+
+    governments = root_list(
+        GOVERNMENTS, field="governments", description="Governments, in power on `asOf` when given."
+    )
 
     @strawberry.field
-    async def government(self, info: Info, key: str) -> Government | None:
-        return await info.context.loaders.by_key(GOVERNMENT).load(key)
+    async def recognition(
+        self, info: Info, key: str, as_recorded_at: AsRecordedAt = None
+    ) -> Recognition | None:
+        return await root_loaders(info, as_recorded_at).by_key(RECOGNITION).load(key)
 
-    @described("Governments, in power on `asOf` when given.")
-    async def governments(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: GovernmentWhere | None = None,
-        order_by: GovernmentOrder = GovernmentOrder.KEY_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Government]:
-        return await government_connection(
-            info,
-            field="governments",
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
-
-    @strawberry.field
-    async def recognition(self, info: Info, key: str) -> Recognition | None:
-        return await info.context.loaders.by_key(RECOGNITION).load(key)
-
-    @described("Recognitions, in force on `asOf` when given.")
-    async def recognitions(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: RecognitionWhere | None = None,
-        order_by: RecognitionOrder = RecognitionOrder.FROM_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Recognition]:
-        return await recognition_connection(
-            info,
-            field="recognitions",
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    recognitions = root_list(
+        RECOGNITIONS,
+        field="recognitions",
+        description="Recognitions, in force on `asOf` when given.",
+    )
 
     @strawberry.field
     async def recognition_stats(
@@ -152,151 +109,79 @@ class Query:
                 description=f"The first groups in key order; at most {MAX_STATS_GROUPS}."
             ),
         ] = MAX_STATS_GROUPS,
+        as_recorded_at: AsRecordedAt = None,
     ) -> list[RecognitionGroup]:
+        root_loaders(info, as_recorded_at)
         return await recognition_stats(
             info, where=where, as_of=as_of, group_by=group_by, first=first
         )
 
     @strawberry.field
-    async def envoy(self, info: Info, key: str) -> Envoy | None:
-        return await info.context.loaders.by_key(ENVOY).load(key)
+    async def envoy(
+        self, info: Info, key: str, as_recorded_at: AsRecordedAt = None
+    ) -> Envoy | None:
+        return await root_loaders(info, as_recorded_at).by_key(ENVOY).load(key)
 
-    @described("Envoy postings, in force on `asOf` when given.")
-    async def envoys(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: EnvoyWhere | None = None,
-        order_by: EnvoyOrder = EnvoyOrder.START_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Envoy]:
-        return await envoy_connection(
-            info,
-            field="envoys",
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    envoys = root_list(
+        ENVOYS, field="envoys", description="Envoy postings, in force on `asOf` when given."
+    )
 
     @strawberry.field
-    async def sanction(self, info: Info, key: str) -> Sanction | None:
-        return await info.context.loaders.by_key(SANCTION).load(key)
+    async def sanction(
+        self, info: Info, key: str, as_recorded_at: AsRecordedAt = None
+    ) -> Sanction | None:
+        return await root_loaders(info, as_recorded_at).by_key(SANCTION).load(key)
 
-    @described("Sanctions, in force on `asOf` when given.")
-    async def sanctions(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: SanctionWhere | None = None,
-        order_by: SanctionOrder = SanctionOrder.KEY_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Sanction]:
-        return await sanction_connection(
-            info,
-            field="sanctions",
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    sanctions = root_list(
+        SANCTIONS, field="sanctions", description="Sanctions, in force on `asOf` when given."
+    )
 
     @described("The controlled vocabulary of cooperation areas, by code.")
-    async def cooperation_areas(self, info: Info) -> list[CooperationArea]:
+    async def cooperation_areas(
+        self, info: Info, as_recorded_at: AsRecordedAt = None
+    ) -> list[CooperationArea]:
+        root_loaders(info, as_recorded_at)
         return await all_areas(info)
 
     @strawberry.field
-    async def cooperation(self, info: Info, key: str) -> Cooperation | None:
-        return await info.context.loaders.by_key(COOPERATION).load(key)
+    async def cooperation(
+        self, info: Info, key: str, as_recorded_at: AsRecordedAt = None
+    ) -> Cooperation | None:
+        return await root_loaders(info, as_recorded_at).by_key(COOPERATION).load(key)
 
-    @described("Declared cooperation, stated on or before `asOf` when given.")
-    async def cooperations(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: CooperationWhere | None = None,
-        order_by: CooperationOrder = CooperationOrder.DATE_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Cooperation]:
-        return await cooperation_connection(
-            info,
-            field="cooperations",
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    cooperations = root_list(
+        COOPERATIONS,
+        field="cooperations",
+        description="Declared cooperation, stated on or before `asOf` when given.",
+    )
 
     @strawberry.field
-    async def person(self, info: Info, key: str) -> Person | None:
-        return await info.context.loaders.by_key(PERSON).load(key)
+    async def person(
+        self, info: Info, key: str, as_recorded_at: AsRecordedAt = None
+    ) -> Person | None:
+        return await root_loaders(info, as_recorded_at).by_key(PERSON).load(key)
+
+    persons = root_list(PERSONS, field="persons")
 
     @strawberry.field
-    async def persons(
-        self,
-        info: Info,
-        where: PersonWhere | None = None,
-        order_by: PersonOrder = PersonOrder.NAME_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Person]:
-        return await person_connection(
-            info, where=where, order_by=order_by, first=first, after=after, last=last, before=before
-        )
+    async def source(
+        self, info: Info, key: str, as_recorded_at: AsRecordedAt = None
+    ) -> Source | None:
+        return await root_loaders(info, as_recorded_at).by_key(SOURCE).load(key)
 
-    @strawberry.field
-    async def source(self, info: Info, key: str) -> Source | None:
-        return await info.context.loaders.by_key(SOURCE).load(key)
-
-    @strawberry.field
-    async def sources(
-        self,
-        info: Info,
-        where: SourceWhere | None = None,
-        order_by: SourceOrder = SourceOrder.KEY_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Source]:
-        return await source_connection(
-            info,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    sources = root_list(SOURCES, field="sources")
 
     @described("Any object by its global id; null when it does not exist.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self, info: Info, id: strawberry.ID, as_recorded_at: AsRecordedAt = None
+    ) -> Node | None:
         type_name, key = decode_id(id)
+        loaders = root_loaders(info, as_recorded_at)
         if type_name in _BY_KEY:
-            found: Node | None = await info.context.loaders.by_key(_BY_KEY[type_name]).load(key)
+            found: Node | None = await loaders.by_key(_BY_KEY[type_name]).load(key)
             return found
         if type_name in _BY_PK and key.isdigit():
-            found = await info.context.loaders.by_pk(_BY_PK[type_name]).load(int(key))
+            found = await loaders.by_pk(_BY_PK[type_name]).load(int(key))
             return found
         return None
 
@@ -314,7 +199,9 @@ class Query:
         entity: EntityKind | None = None,
         key: str | None = None,
         first: int | None = DEFAULT_PAGE_SIZE,
+        as_recorded_at: AsRecordedAt = None,
     ) -> ChangeConnection:
+        root_loaders(info, as_recorded_at)
         return await change_feed(info, after=after, entity=entity, key=key, first=first)
 
     @described(
@@ -323,8 +210,13 @@ class Query:
         f"{MAX_SEARCH_TEXT} characters; `first` is at most {MAX_PAGE_SIZE}."
     )
     async def search(
-        self, info: Info, text: str, first: int = DEFAULT_PAGE_SIZE
+        self,
+        info: Info,
+        text: str,
+        first: int = DEFAULT_PAGE_SIZE,
+        as_recorded_at: AsRecordedAt = None,
     ) -> list[SearchHit]:
+        root_loaders(info, as_recorded_at)
         return await search(info, text, first)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql.elements import ColumnElement
 
 from schema import tables
-from schema.context import Info
+from schema.context import Info, loaders_for
 from schema.errors import BadUserInput
 from schema.loaders import Entity, Statement
 from schema.pagination import MAX_PAGE_SIZE
@@ -116,7 +116,7 @@ def search_text(text: str, first: int) -> str:
 
 
 async def search(info: Info, text: str, first: int) -> list[SearchHit]:
-    loaders = info.context.loaders
+    loaders = loaders_for(info)
     rows = await loaders.fetch(search_statement(search_text(text, first), first))
     # Ask for every node before awaiting any, so each kind is loaded in one batch.
     nodes = await asyncio.gather(*(loaders.by_pk(_ENTITIES[r.kind]).load(r.pk) for r in rows))

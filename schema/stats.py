@@ -9,7 +9,7 @@ from sqlalchemy import Integer, cast, extract, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from schema import tables
-from schema.context import Info
+from schema.context import Info, loaders_for
 from schema.errors import BadUserInput
 from schema.inputs.recognition import RecognitionWhere, recognition_conditions
 from schema.types import government as _government
@@ -113,7 +113,7 @@ async def recognition_stats(
         .limit(first)
     )
     groups = []
-    for row in await info.context.loaders.fetch(statement):
+    for row in await loaders_for(info).fetch(statement):
         m = row._mapping
         groups.append(
             RecognitionGroup(

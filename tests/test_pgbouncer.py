@@ -33,6 +33,12 @@ QUERIES = [
     {"query": "{ states(first: 5) { totalCount nodes { iso3 name } } }"},
     {"query": "query($c: String!) { state(iso3: $c) { name } }", "variables": {"c": "PER"}},
     {"query": '{ search(text: "France") { score } }'},
+    # A past instant reads through the past-state views, with settings local to a savepoint
+    # of the request's transaction: the roots after it must read the present again.
+    {
+        "query": 'query { then: states(first: 5, asRecordedAt: "2000-01-01T00:00:00Z") '
+        "{ totalCount } states(first: 5) { totalCount nodes { iso3 name } } }"
+    },
 ]
 RESOLVER = {"X-Credence-Executor": "resolver"}
 
@@ -95,7 +101,8 @@ async def test_concurrent_queries_on_both_read_paths_through_the_pooler(
                 for headers in ({}, RESOLVER)
             )
         )
-        assert len(answers) == 90
+        assert len(answers) == 120
+        assert {a["then"]["totalCount"] for a in answers if "then" in a} == {0}
         counts = {a["states"]["totalCount"] for a in answers if "states" in a}
         assert counts == {2}
         assert {a["state"]["name"] for a in answers if "state" in a} == {"Peru"}

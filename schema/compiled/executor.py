@@ -4,7 +4,9 @@
 Strawberry's extension (so a document is parsed and validated once whichever path serves it),
 declines requests Strawberry would refuse before running (variables holding text that cannot be
 stored, a cost above the maximum: Strawberry then answers with the error), plans the
-operation, runs each root field's statement on one pooled connection, and splices the JSON texts
+operation, runs each root field's statement on one pooled connection (a root field that asks for
+`asRecordedAt` in its own read-only transaction set to read that instant, see
+schema/recorded.py; the others as before, alone), and splices the JSON texts
 PostgreSQL returned into `{"data":{...}}` without decoding them. It returns None whenever the
 resolver path must serve the operation instead (and counts why).
 """
@@ -29,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema import Schema
 
 from api.database_faults import database_fault
-from schema.compiled.planner import Planner, RootField, Unsupported
+from schema.compiled.planner import Planner, RootField, Statement, Unsupported
 from schema.document_cache import (
     MAX_CACHED_DOCUMENT_CHARS,
     documents_for,
@@ -37,6 +39,7 @@ from schema.document_cache import (
     validate_document,
 )
 from schema.limits import request_error
+from schema.recorded import ENTER_PAST
 
 logger = logging.getLogger(__name__)
 
@@ -190,10 +193,25 @@ class CompiledReads:
             if root.statement is None:
                 text = root.literal
             else:
-                value = await driver.fetchval(root.statement.sql, *root.statement.params)
+                value = await _fetch(driver, root.statement, root.recorded_at)
                 text = "null" if value is None else value
                 self.stats.statements += 1
             parts.append(orjson.dumps(root.key) + b":" + text.encode())
+
+
+async def _fetch(driver: asyncpg.Connection, statement: Statement, recorded_at: str | None) -> Any:
+    if recorded_at is None:
+        return await driver.fetchval(statement.sql, *statement.params)
+    # Rolled back rather than committed: it only reads, and when it runs inside the request's
+    # own transaction (behind a transaction pooler) it is a savepoint, whose rollback also
+    # takes its settings back, so the roots after it read the present again.
+    transaction = driver.transaction()
+    await transaction.start()
+    try:
+        await driver.execute(ENTER_PAST, recorded_at)
+        return await driver.fetchval(statement.sql, *statement.params)
+    finally:
+        await transaction.rollback()
 
 
 # Requests up to this size are keyed by their own text (hashing a short str is cheaper than a

@@ -56,6 +56,7 @@ from schema.errors import BadUserInput
 from schema.filters import is_government_key
 from schema.ids import decode_id
 from schema.pagination import window
+from schema.recorded import instant
 from schema.search import search_statement, search_text
 from schema.stats import MAX_STATS_GROUPS, RecognitionGroupBy
 
@@ -75,6 +76,9 @@ class RootField:
     key: str
     statement: Statement | None  # None: `literal` is the value (`__typename`)
     literal: str = "null"
+    # The instant the statement reads (`asRecordedAt`, as schema.recorded.instant writes it);
+    # None for the present. The same SQL serves both: the executor sets the instant.
+    recorded_at: str | None = None
 
 
 Fields = dict[str, list[FieldNode]]
@@ -179,7 +183,14 @@ class Planner:
             if any(f"${i}::" not in sql for i in range(1, len(self._params.values) + 1)):
                 # A parameter no expression mentions has no type the server could infer.
                 raise Unsupported("internal: an unused parameter")
-            roots.append(RootField(key, Statement(sql, tuple(self._params.values))))
+            recorded_at = self._args("Query", nodes).get("asRecordedAt")
+            roots.append(
+                RootField(
+                    key,
+                    Statement(sql, tuple(self._params.values)),
+                    recorded_at=None if recorded_at is None else instant(recorded_at),
+                )
+            )
         return roots
 
     def _root_fields(self, operation: OperationDefinitionNode) -> Fields:

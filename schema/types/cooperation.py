@@ -7,7 +7,7 @@ import strawberry
 from sqlalchemy import asc
 
 from schema import tables
-from schema.context import Info
+from schema.context import Info, loaders_for
 from schema.dates import FuzzyDate
 from schema.fields import described
 from schema.ids import encode_id
@@ -66,7 +66,7 @@ class CooperationArea(Node, Recorded):
     async def parent(self, info: Info) -> "CooperationArea | None":
         if self._parent_pk is None:
             return None
-        return await info.context.loaders.by_pk(AREA).load(self._parent_pk)
+        return await loaders_for(info).by_pk(AREA).load(self._parent_pk)
 
 
 AREA = Entity(
@@ -80,7 +80,7 @@ AREA = Entity(
 
 
 async def all_areas(info: Info) -> list[CooperationArea]:
-    rows = await info.context.loaders.fetch(AREA.select().order_by(asc(_a.code)))
+    rows = await loaders_for(info).fetch(AREA.select().order_by(asc(_a.code)))
     return [CooperationArea.from_row(row) for row in rows]
 
 

@@ -9,12 +9,11 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql.elements import ColumnElement
 
 from schema import tables
-from schema.context import Info
+from schema.connection_fields import COOPERATIONS, ENVOYS, RECOGNITIONS, SANCTIONS, nested_list
+from schema.context import Info, loaders_for
 from schema.dates import FuzzyDate, in_force
 from schema.fields import described
 from schema.ids import encode_id
-from schema.inputs.cooperation import CooperationOrder, CooperationWhere
-from schema.inputs.envoy import EnvoyOrder, EnvoyWhere
 from schema.inputs.government import (
     GOVERNMENT_ORDERINGS,
     GovernmentOrder,
@@ -22,24 +21,14 @@ from schema.inputs.government import (
     government_conditions,
     in_power,
 )
-from schema.inputs.recognition import RecognitionOrder, RecognitionWhere
-from schema.inputs.sanction import SanctionOrder, SanctionWhere
 from schema.loaders import AnyRow, Entity, Statement, among
-from schema.pagination import AsOf, Branch, Connection, Cursor, PageSize, connection
-from schema.types import cooperation as _cooperation
-from schema.types import envoy as _envoy
-from schema.types import recognition as _recognition
-from schema.types import sanction as _sanction
+from schema.pagination import Branch, Connection, connection
 from schema.types import state as _state
 from schema.types.history import Recorded
 from schema.types.node import Node
 from schema.types.source import Citation, Source, cited, sources_cited
 
 if TYPE_CHECKING:
-    from schema.types.cooperation import Cooperation
-    from schema.types.envoy import Envoy
-    from schema.types.recognition import Recognition
-    from schema.types.sanction import Sanction
     from schema.types.state import State
 
 _g = tables.government.c
@@ -118,109 +107,33 @@ class Government(Node, Recorded):
         day = as_of or date.today()
         return any(p.contains(day) for p in await periods_of(info, self._pk))
 
-    @described("Recognitions of this government.")
-    async def recognized_by(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: RecognitionWhere | None = None,
-        order_by: RecognitionOrder = RecognitionOrder.FROM_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Recognition", _lazy_recognition]]:
-        return await _recognition.recognition_connection(
-            info,
-            field="Government.recognizedBy",
-            parent=self._pk,
-            branches=(Branch(tables.recognition.c.subject_government_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    recognized_by = nested_list(
+        RECOGNITIONS,
+        field="Government.recognizedBy",
+        parent=tables.recognition.c.subject_government_id,
+        description="Recognitions of this government.",
+    )
 
-    @described("Envoys sent in this government's name.")
-    async def envoys_sent(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: EnvoyWhere | None = None,
-        order_by: EnvoyOrder = EnvoyOrder.START_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Envoy", _lazy_envoy]]:
-        return await _envoy.envoy_connection(
-            info,
-            field="Government.envoysSent",
-            parent=self._pk,
-            branches=(Branch(tables.envoy.c.sender_government_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    envoys_sent = nested_list(
+        ENVOYS,
+        field="Government.envoysSent",
+        parent=tables.envoy.c.sender_government_id,
+        description="Envoys sent in this government's name.",
+    )
 
-    @described("Sanctions targeting this government.")
-    async def sanctions(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: SanctionWhere | None = None,
-        order_by: SanctionOrder = SanctionOrder.KEY_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Sanction", _lazy_sanction]]:
-        return await _sanction.sanction_connection(
-            info,
-            field="Government.sanctions",
-            parent=self._pk,
-            branches=(Branch(tables.sanction.c.target_government_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    sanctions = nested_list(
+        SANCTIONS,
+        field="Government.sanctions",
+        parent=tables.sanction.c.target_government_id,
+        description="Sanctions targeting this government.",
+    )
 
-    @described("Cooperation states declared with this government.")
-    async def cooperations(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: CooperationWhere | None = None,
-        order_by: CooperationOrder = CooperationOrder.DATE_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Cooperation", _lazy_cooperation]]:
-        return await _cooperation.cooperation_connection(
-            info,
-            field="Government.cooperations",
-            parent=self._pk,
-            branches=(Branch(tables.cooperation.c.partner_government_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    cooperations = nested_list(
+        COOPERATIONS,
+        field="Government.cooperations",
+        parent=tables.cooperation.c.partner_government_id,
+        description="Cooperation states declared with this government.",
+    )
 
     @strawberry.field
     async def citations(self, info: Info) -> list[Citation]:
@@ -242,7 +155,7 @@ GOVERNMENT = Entity(
 
 
 async def periods_of(info: Info, government_pk: int) -> list[GovernmentPeriod]:
-    loader = info.context.loaders.children(
+    loader = loaders_for(info).children(
         "Government.periods",
         PERIOD,
         _p.government_id,
@@ -274,11 +187,11 @@ async def current_government(info: Info, state_pk: int, day: date) -> Government
         )
         found = {
             row.state_id: Government.from_row(row)
-            for row in await info.context.loaders.fetch(statement)
+            for row in await loaders_for(info).fetch(statement)
         }
         return [found.get(s) for s in states]
 
-    loader = info.context.loaders.loader(("State.currentGovernment", day), batch)
+    loader = loaders_for(info).loader(("State.currentGovernment", day), batch)
     return await loader.load(state_pk)
 
 
@@ -312,6 +225,6 @@ async def government_connection(
 
 
 async def government_by_pk(info: Info, pk: int) -> Government:
-    found = await info.context.loaders.by_pk(GOVERNMENT).load(pk)
+    found = await loaders_for(info).by_pk(GOVERNMENT).load(pk)
     assert found is not None, "foreign keys guarantee the government exists"
     return found

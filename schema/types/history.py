@@ -15,7 +15,7 @@ from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
 from api import history
-from schema.context import Info
+from schema.context import Info, loaders_for
 from schema.errors import BadUserInput
 from schema.fields import described
 from schema.ids import encode_id
@@ -296,7 +296,7 @@ async def change_feed(
         )
         return page, await history.fact_keys(connection, page.items)
 
-    page, fact_keys = await info.context.loaders.with_driver(read)
+    page, fact_keys = await loaders_for(info).with_driver(read)
     nodes = [Change.of(c, fact_keys.get((c.fact_entity, c.fact_id))) for c in page.items]
     return ChangeConnection(
         edges=[ChangeEdge(cursor=n.cursor, node=n) for n in nodes],
@@ -324,12 +324,12 @@ class Recorded:
         table = TABLES[type(self).__name__]
 
         async def batch(pks: list[int]) -> list[int | None]:
-            found = await info.context.loaders.with_driver(
+            found = await loaders_for(info).with_driver(
                 lambda connection: history.versions(connection, table, pks)
             )
             return [found.get(pk) for pk in pks]
 
-        value = await info.context.loaders.loader(("version", table), batch).load(self._pk)
+        value = await loaders_for(info).loader(("version", table), batch).load(self._pk)
         return Version(value or 0)
 
     @described("This node's recorded changes, newest first.")
@@ -341,11 +341,11 @@ class Recorded:
         table = TABLES[type(self).__name__]
 
         async def batch(pks: list[int]) -> list[list[history.HistoryEntry]]:
-            found = await info.context.loaders.with_driver(
+            found = await loaders_for(info).with_driver(
                 lambda connection: history.histories(connection, table, pks)
             )
             return [found[pk] for pk in pks]
 
-        entries = await info.context.loaders.loader(("history", table), batch).load(self._pk)
+        entries = await loaders_for(info).loader(("history", table), batch).load(self._pk)
         page = history.page_of(entries, first=size, after=checked)
         return HistoryConnection.of(page, checked, len(entries))

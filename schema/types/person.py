@@ -5,24 +5,18 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from schema import tables
-from schema.context import Info
-from schema.fields import described
+from schema.connection_fields import ENVOYS, SANCTIONS, nested_list
+from schema.context import Info, loaders_for
 from schema.ids import encode_id
-from schema.inputs.envoy import EnvoyOrder, EnvoyWhere
 from schema.inputs.person import PERSON_ORDERINGS, PersonOrder, PersonWhere, person_conditions
-from schema.inputs.sanction import SanctionOrder, SanctionWhere
 from schema.loaders import AnyRow, Entity
-from schema.pagination import AsOf, Branch, Connection, Cursor, PageSize, connection
-from schema.types import envoy as _envoy
-from schema.types import sanction as _sanction
+from schema.pagination import Branch, Connection, connection
 from schema.types import state as _state
 from schema.types.history import Recorded
 from schema.types.node import Node
 from schema.types.source import Citation, Source, cited, sources_cited
 
 if TYPE_CHECKING:
-    from schema.types.envoy import Envoy
-    from schema.types.sanction import Sanction
     from schema.types.state import State
 
 _pe = tables.person.c
@@ -63,57 +57,19 @@ class Person(Node, Recorded):
             return None
         return await _state.state_by_pk(info, self._nationality_pk)
 
-    @described("Postings of this person as an envoy.")
-    async def postings(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: EnvoyWhere | None = None,
-        order_by: EnvoyOrder = EnvoyOrder.START_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Envoy", _lazy_envoy]]:
-        return await _envoy.envoy_connection(
-            info,
-            field="Person.postings",
-            parent=self._pk,
-            branches=(Branch(tables.envoy.c.person_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    postings = nested_list(
+        ENVOYS,
+        field="Person.postings",
+        parent=tables.envoy.c.person_id,
+        description="Postings of this person as an envoy.",
+    )
 
-    @described("Sanctions targeting this person.")
-    async def sanctions(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: SanctionWhere | None = None,
-        order_by: SanctionOrder = SanctionOrder.KEY_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Sanction", _lazy_sanction]]:
-        return await _sanction.sanction_connection(
-            info,
-            field="Person.sanctions",
-            parent=self._pk,
-            branches=(Branch(tables.sanction.c.target_person_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    sanctions = nested_list(
+        SANCTIONS,
+        field="Person.sanctions",
+        parent=tables.sanction.c.target_person_id,
+        description="Sanctions targeting this person.",
+    )
 
     @strawberry.field
     async def citations(self, info: Info) -> list[Citation]:
@@ -135,7 +91,7 @@ PERSON = Entity(
 
 
 async def person_by_pk(info: Info, pk: int) -> Person:
-    found = await info.context.loaders.by_pk(PERSON).load(pk)
+    found = await loaders_for(info).by_pk(PERSON).load(pk)
     assert found is not None, "foreign keys guarantee the person exists"
     return found
 
@@ -143,6 +99,9 @@ async def person_by_pk(info: Info, pk: int) -> Person:
 async def person_connection(
     info: Info,
     *,
+    field: str,
+    parent: int | None = None,
+    branches: tuple[Branch, ...] = (Branch(None),),
     where: PersonWhere | None,
     order_by: PersonOrder,
     first: int | None,
@@ -155,7 +114,9 @@ async def person_connection(
         entity=PERSON,
         ordering=PERSON_ORDERINGS[order_by],
         conditions=lambda: person_conditions(where),
-        key=("persons", repr(where)),
+        key=(field, repr(where)),
+        branches=branches,
+        parent=parent,
         first=first,
         after=after,
         last=last,

@@ -5,12 +5,12 @@ from sqlalchemy import asc
 from strawberry.dataloader import DataLoader
 
 from schema import tables
-from schema.context import Info
+from schema.context import Info, loaders_for
 from schema.dates import FuzzyDate
 from schema.ids import encode_id
 from schema.inputs.source import SOURCE_ORDERINGS, SourceOrder, SourceWhere, source_conditions
 from schema.loaders import AnyRow, Entity
-from schema.pagination import Connection, connection
+from schema.pagination import Branch, Connection, connection
 from schema.types.enums import Confidence, SourceKind
 from schema.types.history import Recorded
 from schema.types.node import Node
@@ -121,7 +121,7 @@ CITATION = Entity(
 
 def citations_of(info: Info, fact_table: str) -> DataLoader[int, list[Citation]]:
     """Citations of many facts of one table, in one statement."""
-    return info.context.loaders.children(
+    return loaders_for(info).children(
         ("citations", fact_table),
         CITATION,
         _c[f"{fact_table}_id"],
@@ -146,6 +146,9 @@ async def sources_cited(info: Info, fact_table: str, pk: int) -> list[Source]:
 async def source_connection(
     info: Info,
     *,
+    field: str,
+    parent: int | None = None,
+    branches: tuple[Branch, ...] = (Branch(None),),
     where: SourceWhere | None,
     order_by: SourceOrder,
     first: int | None,
@@ -158,7 +161,9 @@ async def source_connection(
         entity=SOURCE,
         ordering=SOURCE_ORDERINGS[order_by],
         conditions=lambda: source_conditions(where),
-        key=("sources", repr(where)),
+        key=(field, repr(where)),
+        branches=branches,
+        parent=parent,
         first=first,
         after=after,
         last=last,

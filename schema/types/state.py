@@ -1,14 +1,24 @@
 """States and their relations in both directions."""
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from inspect import Parameter
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import false
 from sqlalchemy.sql.elements import ColumnElement
 
 from schema import tables
-from schema.context import Info
+from schema.connection_fields import (
+    COOPERATIONS,
+    ENVOYS,
+    GOVERNMENTS,
+    RECOGNITIONS,
+    SANCTIONS,
+    list_field,
+    nested_list,
+)
+from schema.context import Info, loaders_for
 from schema.fields import described
 from schema.filters import (
     is_government_key,
@@ -16,29 +26,18 @@ from schema.filters import (
     state_ids,
 )
 from schema.ids import encode_id
-from schema.inputs.cooperation import CooperationOrder, CooperationWhere
-from schema.inputs.envoy import EnvoyOrder, EnvoyWhere
-from schema.inputs.government import GovernmentOrder, GovernmentWhere
-from schema.inputs.recognition import RecognitionOrder, RecognitionWhere
-from schema.inputs.sanction import SanctionOrder, SanctionWhere
 from schema.inputs.state import STATE_ORDERINGS, StateOrder, StateWhere, state_conditions
 from schema.loaders import AnyRow, Entity
-from schema.pagination import AsOf, Branch, Connection, Cursor, PageSize, connection
+from schema.pagination import Branch, Connection, connection
 from schema.types import cooperation as _cooperation
-from schema.types import envoy as _envoy
 from schema.types import government as _government
-from schema.types import recognition as _recognition
-from schema.types import sanction as _sanction
 from schema.types.enums import StateKind
 from schema.types.history import Recorded
 from schema.types.node import Node
 
 if TYPE_CHECKING:
     from schema.types.cooperation import Cooperation
-    from schema.types.envoy import Envoy
     from schema.types.government import Government
-    from schema.types.recognition import Recognition
-    from schema.types.sanction import Sanction
 
 _st = tables.state.c
 _lazy_government = strawberry.lazy("schema.types.government")
@@ -75,31 +74,12 @@ class State(Node, Recorded):
             kind=StateKind(m[prefix + "kind"]),
         )
 
-    @described("Governments of this state, in power on `asOf` when given.")
-    async def governments(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: GovernmentWhere | None = None,
-        order_by: GovernmentOrder = GovernmentOrder.KEY_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Government", _lazy_government]]:
-        return await _government.government_connection(
-            info,
-            field="State.governments",
-            parent=self._pk,
-            branches=(Branch(tables.government.c.state_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    governments = nested_list(
+        GOVERNMENTS,
+        field="State.governments",
+        parent=tables.government.c.state_id,
+        description="Governments of this state, in power on `asOf` when given.",
+    )
 
     @described(
         "The government in power on `asOf` (default today); when rivals overlap, "
@@ -110,152 +90,43 @@ class State(Node, Recorded):
     ) -> Annotated["Government", _lazy_government] | None:
         return await _government.current_government(info, self._pk, as_of or date.today())
 
-    @described("Recognitions this state gave.")
-    async def recognitions_given(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: RecognitionWhere | None = None,
-        order_by: RecognitionOrder = RecognitionOrder.FROM_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Recognition", _lazy_recognition]]:
-        return await _recognition.recognition_connection(
-            info,
-            field="State.recognitionsGiven",
-            parent=self._pk,
-            branches=(Branch(tables.recognition.c.recognizer_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
-
-    @described("Recognitions of this state or of any of its governments.")
-    async def recognitions_received(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: RecognitionWhere | None = None,
-        order_by: RecognitionOrder = RecognitionOrder.FROM_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Recognition", _lazy_recognition]]:
-        return await _recognition.recognition_connection(
-            info,
-            field="State.recognitionsReceived",
-            parent=self._pk,
-            branches=(Branch(tables.recognition.c.subject_state_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
-
-    @described("Envoys sent by this state or any of its governments.")
-    async def envoys_sent(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: EnvoyWhere | None = None,
-        order_by: EnvoyOrder = EnvoyOrder.START_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Envoy", _lazy_envoy]]:
-        return await _envoy.envoy_connection(
-            info,
-            field="State.envoysSent",
-            parent=self._pk,
-            branches=(Branch(tables.envoy.c.sender_state_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
-
-    @described("Envoys received by this state.")
-    async def envoys_received(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: EnvoyWhere | None = None,
-        order_by: EnvoyOrder = EnvoyOrder.START_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Envoy", _lazy_envoy]]:
-        return await _envoy.envoy_connection(
-            info,
-            field="State.envoysReceived",
-            parent=self._pk,
-            branches=(Branch(tables.envoy.c.receiver_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
-
-    @described("Sanctions targeting this state or any of its governments.")
-    async def sanctions(
-        self,
-        info: Info,
-        as_of: AsOf = None,
-        where: SanctionWhere | None = None,
-        order_by: SanctionOrder = SanctionOrder.KEY_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
-    ) -> Connection[Annotated["Sanction", _lazy_sanction]]:
-        return await _sanction.sanction_connection(
-            info,
-            field="State.sanctions",
-            parent=self._pk,
-            branches=(Branch(tables.sanction.c.target_state_id),),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
-
-    @described(
-        "Cooperation declared between this state and another state or government, "
-        "whichever side declared it. `partner` narrows to one counterpart: an ISO3 code (that "
-        "state or any of its governments) or a government key."
+    recognitions_given = nested_list(
+        RECOGNITIONS,
+        field="State.recognitionsGiven",
+        parent=tables.recognition.c.recognizer_id,
+        description="Recognitions this state gave.",
     )
-    async def cooperations(
-        self,
-        info: Info,
-        partner: str | None = None,
-        as_of: AsOf = None,
-        where: CooperationWhere | None = None,
-        order_by: CooperationOrder = CooperationOrder.DATE_ASC,
-        first: PageSize = None,
-        after: Cursor = None,
-        last: PageSize = None,
-        before: Cursor = None,
+
+    recognitions_received = nested_list(
+        RECOGNITIONS,
+        field="State.recognitionsReceived",
+        parent=tables.recognition.c.subject_state_id,
+        description="Recognitions of this state or of any of its governments.",
+    )
+
+    envoys_sent = nested_list(
+        ENVOYS,
+        field="State.envoysSent",
+        parent=tables.envoy.c.sender_state_id,
+        description="Envoys sent by this state or any of its governments.",
+    )
+
+    envoys_received = nested_list(
+        ENVOYS,
+        field="State.envoysReceived",
+        parent=tables.envoy.c.receiver_id,
+        description="Envoys received by this state.",
+    )
+
+    sanctions = nested_list(
+        SANCTIONS,
+        field="State.sanctions",
+        parent=tables.sanction.c.target_state_id,
+        description="Sanctions targeting this state or any of its governments.",
+    )
+
+    async def _cooperations(
+        self, info: Info, partner: str | None = None, **arguments: Any
     ) -> Connection[Annotated["Cooperation", _lazy_cooperation]]:
         c = tables.cooperation.c
         as_party: tuple[ColumnElement[bool], ...] = ()
@@ -275,14 +146,17 @@ class State(Node, Recorded):
             field=f"State.cooperations:{partner}",
             parent=self._pk,
             branches=(Branch(c.party_id, as_party), Branch(c.partner_state_id, as_partner)),
-            as_of=as_of,
-            where=where,
-            order_by=order_by,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
+            **arguments,
         )
+
+    cooperations = list_field(
+        COOPERATIONS,
+        _cooperations,
+        description="Cooperation declared between this state and another state or government, "
+        "whichever side declared it. `partner` narrows to one counterpart: an ISO3 code (that "
+        "state or any of its governments) or a government key.",
+        leading=[Parameter("partner", Parameter.KEYWORD_ONLY, default=None, annotation=str | None)],
+    )
 
 
 STATE = Entity(
@@ -296,7 +170,7 @@ STATE = Entity(
 
 
 async def state_by_pk(info: Info, pk: int) -> State:
-    found = await info.context.loaders.by_pk(STATE).load(pk)
+    found = await loaders_for(info).by_pk(STATE).load(pk)
     assert found is not None, "foreign keys guarantee the state exists"
     return found
 
@@ -304,6 +178,9 @@ async def state_by_pk(info: Info, pk: int) -> State:
 async def state_connection(
     info: Info,
     *,
+    field: str,
+    parent: int | None = None,
+    branches: tuple[Branch, ...] = (Branch(None),),
     where: StateWhere | None,
     order_by: StateOrder,
     first: int | None,
@@ -316,7 +193,9 @@ async def state_connection(
         entity=STATE,
         ordering=STATE_ORDERINGS[order_by],
         conditions=lambda: state_conditions(where),
-        key=("states", repr(where)),
+        key=(field, repr(where)),
+        branches=branches,
+        parent=parent,
         first=first,
         after=after,
         last=last,

@@ -6,6 +6,8 @@ The rules between packages are in tests/test_import_rules.py; this adds the sche
 import ast
 from pathlib import Path
 
+from graphql import GraphQLObjectType, build_schema
+
 from schema.export import SDL_PATH, export_sdl
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,16 +21,31 @@ def test_schema_file_matches_the_schema() -> None:
 
 
 def test_the_schema_names_the_promised_root_fields() -> None:
-    sdl = export_sdl()
-    for field in (
-        "state(iso3: String!): State",
-        "government(key: String!): Government",
-        "node(id: ID!): Node",
-        "search(text: String!",
-        "recognitionStats(",
-        "cooperationAreas: [CooperationArea!]!",
+    query = build_schema(export_sdl()).query_type
+    assert query is not None
+    for name, arguments, returns in (
+        ("state", ["iso3"], "State"),
+        ("government", ["key"], "Government"),
+        ("node", ["id"], "Node"),
+        ("search", ["text", "first"], "[SearchHit!]!"),
+        ("recognitionStats", ["groupBy", "where", "asOf", "first"], "[RecognitionGroup!]!"),
+        ("cooperationAreas", [], "[CooperationArea!]!"),
     ):
-        assert field in sdl
+        field = query.fields[name]
+        # Every root field also reads the past: `asRecordedAt` comes last.
+        assert list(field.args) == [*arguments, "asRecordedAt"]
+        assert str(field.args["asRecordedAt"].type) == "DateTime"
+        assert str(field.type) == returns
+
+
+def test_every_root_field_takes_as_recorded_at_and_no_nested_field_does() -> None:
+    schema = build_schema(export_sdl())
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for name, field in type_.fields.items():
+            expected = type_ is schema.query_type
+            assert ("asRecordedAt" in field.args) is expected, f"{type_.name}.{name}"
 
 
 def _imports(path: Path) -> set[str]:

@@ -33,6 +33,7 @@ PAGE_SIZES = [None, None, None, 0, 1, 2, 5, 101]
 MAX_DEPTH = 3
 # Left to the resolver path by design; drawing them would only exercise the fallback.
 SKIPPED_ROOTS: set[str] = {"changes"}
+RECORDED_AT = ("2999-01-01T00:00:00Z", "1990-01-01T00:00:00+02:00")
 # Node fields the compiled path leaves to the resolvers (history, versions): tested on their own.
 SKIPPED_FIELDS: set[str] = {"history", "version"}
 # Search texts besides the state names of the data: other scripts, fragments, blanks (refused).
@@ -182,6 +183,9 @@ class Builder:
                 value = None
             elif arg_name == "asOf":
                 value = self.draw(st.sampled_from([None, None, *DATES]))
+            elif arg_name == "asRecordedAt":
+                # The present (an instant after every write) or before any history (nothing).
+                value = self.draw(st.sampled_from([None, None, *RECORDED_AT]))
             elif arg_name == "where":
                 if self.draw(st.booleans()):
                     assert isinstance(named, GraphQLInputObjectType)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from schema.recorded import ENTER_PAST
 from tests.schema.compiled.harness import client_for
 from tests.schema.test_loaders import THREE_LEVELS, _two_hundred_states
 
@@ -107,3 +108,51 @@ async def test_search_is_one_statement(world: AsyncEngine) -> None:
                 assert answer.executor == "compiled"
                 assert len(seen) == 2, seen
                 await client.same(SEARCH_AND_STATE, {"text": text})
+
+
+async def test_a_recorded_root_runs_in_its_own_transaction_and_no_other_root_does(
+    world: AsyncEngine,
+) -> None:
+    await world.dispose()
+    with statements_on(world) as seen:
+        async with client_for(world) as client:
+            answer = await client.ask(
+                "{ now: states { totalCount } "
+                'then: states(asRecordedAt: "2999-01-01T00:00:00Z") { totalCount } '
+                "again: states { totalCount } }"
+            )
+    assert answer.executor == "compiled"
+    kinds = [
+        "settings" if q.startswith(ENTER_PAST) else q if q in ("BEGIN;", "COMMIT;") else "root"
+        for q in seen
+    ]
+    assert kinds == ["root", "BEGIN;", "settings", "root", "COMMIT;", "root"], seen
+
+
+async def test_resolvers_set_an_instant_only_for_the_root_that_asks_it(world: AsyncEngine) -> None:
+    seen: list[str] = []
+
+    def log(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(world.sync_engine, "before_cursor_execute", log)
+    try:
+        async with client_for(world) as client:
+            await client.ask("{ states { nodes { governments { totalCount } } } }", resolver=True)
+            present = list(seen)
+            seen.clear()
+            await client.ask(
+                "{ now: states { nodes { iso3 } } "
+                'then: states(asRecordedAt: "2999-01-01T00:00:00Z") { nodes { '
+                "governments { totalCount } } } }",
+                resolver=True,
+            )
+    finally:
+        event.remove(world.sync_engine, "before_cursor_execute", log)
+    assert len(present) == 3 and not [q for q in present if q.startswith(ENTER_PAST)]
+    # `then`'s page, its nested page and count: three batches, each after the settings; `now`
+    # one batch without.
+    assert len(seen) == 4 + 3, seen
+    settings = [i for i, q in enumerate(seen) if q.startswith(ENTER_PAST)]
+    assert len(settings) == 3, seen
+    assert all(not seen[i + 1].startswith(ENTER_PAST) for i in settings)
