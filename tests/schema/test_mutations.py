@@ -27,8 +27,7 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-# Versions are the history's `Version` scalar where the schema has it, else Int.
-VERSION = "Version" if schema._schema.get_type("Version") is not None else "Int"
+VERSION = "Version"
 UPSERT = """
 mutation($input: [RecognitionInput!]!) {
   upsertRecognitions(input: $input) {
