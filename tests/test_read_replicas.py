@@ -14,9 +14,12 @@ import asyncpg
 import pytest
 
 from api import migrations
+from api.auth import AuthConfig, mint_token
 from api.database_url import to_asyncpg_dsn
 from api.importer.pipeline import ImportOptions, import_inputs
 from api.importer.readers import RowsInput
+from api.roles import Role
+from api.settings import Settings
 from tests.private_clusters import Primary, Replica, private_folder
 from tests.test_service_faults import serving
 
@@ -29,6 +32,7 @@ STATES = [
     {"iso3": "DEU", "name": "Germany"},
     {"iso3": "ITA", "name": "Italy"},
 ]
+SECRET = "a-replica-test-secret-of-32-bytes-or-more"
 ROUTED = {
     "debug": True,
     "replica_check_interval": 0.2,
@@ -37,6 +41,7 @@ ROUTED = {
     "connect_timeout": 1.0,
     "pool_timeout": 2.0,
     "statement_timeout": 2.0,
+    "jwt_secret": SECRET,
 }
 
 
@@ -213,3 +218,35 @@ async def test_a_replica_lagging_past_the_limit_is_skipped(pair: Pair, client: A
         await replica.close()
         await primary.close()
     await _wait_for(client, "replica-1")
+
+
+async def test_a_mutation_answers_from_the_primary_and_its_writer_reads_it_back(
+    pair: Pair, client: Any
+) -> None:
+    settings = Settings(_env_file=None, jwt_secret=SECRET)  # type: ignore[call-arg]
+    editor = mint_token(
+        AuthConfig.from_settings(settings), role=Role.EDITOR, subject="erin", ttl_seconds=600
+    )
+    await _wait_for(client, "replica-1")
+    written = await client.post(
+        "/graphql",
+        json={
+            "query": 'mutation { updateState(iso3: "DEU", patch: {name: "Federal Republic"}) '
+            "{ state { name } version } }"
+        },
+        headers={"Authorization": f"Bearer {editor}"},
+    )
+    assert written.status_code == 200, written.text
+    # The answer was read inside the mutation's own transaction, on the primary.
+    assert written.headers["credence-read-from"] == "primary"
+    assert written.json()["data"]["updateState"]["state"]["name"] == "Federal Republic"
+    # The writer's immediate re-read, asking for the primary, sees the new value at once.
+    body = {"query": '{ state(iso3: "DEU") { name version } }'}
+    again = await client.post("/graphql", json=body, headers={"Credence-Consistency": "primary"})
+    assert again.headers["credence-read-from"] == "primary"
+    assert again.json()["data"]["state"]["name"] == "Federal Republic"
+    # Everyone else reads it from the replica once replayed.
+    await _caught_up(pair)
+    replayed = await client.post("/graphql", json=body)
+    assert replayed.headers["credence-read-from"] == "replica-1"
+    assert replayed.json()["data"]["state"] == again.json()["data"]["state"]
