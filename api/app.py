@@ -13,8 +13,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
+from api.change_listener import ChangeListener
 from api.database import create_engine
 from api.runtime import tune_garbage_collector
 from api.settings import Settings
@@ -31,6 +33,9 @@ from schema.http_compression import CompressionMiddleware
 from schema.http_cors import CorsMiddleware, CorsPolicy
 from schema.http_explore import explore_routes
 from schema.http_guard import RequestLimits
+from schema.live import Live, LiveLimits
+from schema.live_sse import WithEventStreams
+from schema.live_ws import websocket_endpoint
 from schema.metrics import Metrics
 from schema.persisted_queries import PersistedQueries, load_registered
 from schema.root import schema
@@ -53,6 +58,8 @@ class _Database:
         self._settings = settings
         self._engine = engine
         self._owned = engine is None
+        self._listener: ChangeListener | None = None
+        self.live: Live | None = None
 
     @property
     def engine(self) -> AsyncEngine:
@@ -64,8 +71,35 @@ class _Database:
             )
         return self._engine
 
+    @property
+    def listener(self) -> ChangeListener:
+        if self._listener is None:
+            raise RuntimeError(
+                "The change listener is started by the app's lifespan, which has not started."
+            )
+        return self._listener
+
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        # One listening connection per process, its own (never the pool's), for subscriptions.
+        settings = self._settings
+        self._listener = ChangeListener(
+            settings.database_listen_url or self._url,
+            check_interval=settings.live_check_interval,
+            connect_timeout=settings.connect_timeout,
+        )
+        self._listener.start()
+        if self.live is not None:
+            self.live.install_signal_handlers()
+        try:
+            async with self._engine_lifespan():
+                yield
+        finally:
+            listener, self._listener = self._listener, None
+            await listener.stop()
+
+    @asynccontextmanager
+    async def _engine_lifespan(self) -> AsyncIterator[None]:
         if not self._owned:
             yield
             return
@@ -139,12 +173,36 @@ def create_app(
             compiled=graphql.compiled.stats if graphql.compiled is not None else None,
             engine=lambda: database.engine,
         )
+    live = Live(
+        schema,
+        engine=lambda: database.engine,
+        listener=lambda: database.listener,
+        limits=LiveLimits(
+            queue_size=settings.live_queue_size,
+            slow_consumer_seconds=settings.live_slow_consumer_seconds,
+            subscriptions_per_connection=settings.live_subscriptions_per_connection,
+            connections=settings.live_connections,
+            keepalive_seconds=settings.live_keepalive_seconds,
+        ),
+    )
+    database.live = live
+
+    async def subscriptions(websocket: WebSocket) -> None:
+        await websocket_endpoint(live, websocket)
+
     routes = [
         Route("/", home, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Mount("/graphql/assets", graphiql_assets(), name="graphiql-assets"),
-        Route("/graphql", graphql, name="graphql"),
+        # Subscriptions: graphql-transport-ws on the same path, and an event stream for a
+        # request that accepts one (graphql-sse); everything else is the view's.
+        Route(
+            "/graphql",
+            WithEventStreams(live, graphql, max_body_bytes=settings.max_body_bytes),
+            name="graphql",
+        ),
+        WebSocketRoute("/graphql", subscriptions),
         *explore_routes(),
     ]
     if graphql.metrics is not None:

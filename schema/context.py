@@ -6,6 +6,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 
+from api.change_listener import ChangeListener
 from api.roles import ANONYMOUS, Principal
 from schema.loaders import Loaders
 
@@ -16,6 +17,8 @@ class Context:
     request: Request | None = None
     # Set by the HTTP layer from the request's bearer token (api.auth); anonymous by default.
     principal: Principal = ANONYMOUS
+    # The process's change listener, which wakes subscriptions (set by the live transports).
+    changes: ChangeListener | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

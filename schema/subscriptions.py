@@ -1,0 +1,223 @@
+"""The Subscription root: change events resumable from a cursor, and a watched list.
+
+Both streams wake on the process's change listener (`api.change_listener`) and read the database
+themselves, so a lost wake-up costs a delay, never a change. A database that goes away pauses a
+stream (it retries with backoff) rather than ending it: the client sees a delay, then the changes.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.change_feed import ChangeRow, Position
+from api.change_listener import ChangeListener
+from api.database_faults import database_fault
+from schema.context import Info
+from schema.errors import BadUserInput
+from schema.filters import StringFilter
+from schema.inputs.recognition import RecognitionWhere, recognition_conditions
+from schema.loaders import Entity, Loaders
+from schema.types.cooperation import AREA, COOPERATION
+from schema.types.envoy import ENVOY
+from schema.types.government import GOVERNMENT, PERIOD
+from schema.types.node import Node
+from schema.types.person import PERSON
+from schema.types.recognition import RECOGNITION, Recognition
+from schema.types.sanction import SANCTION
+from schema.types.source import CITATION, SOURCE
+from schema.types.state import STATE
+
+logger = logging.getLogger(__name__)
+
+# Changed table -> the GraphQL type of its rows.
+ENTITIES: dict[str, Entity[Any]] = {
+    e.pk.table.name: e  # type: ignore[attr-defined]
+    for e in (
+        STATE,
+        GOVERNMENT,
+        PERIOD,
+        PERSON,
+        RECOGNITION,
+        ENVOY,
+        SANCTION,
+        AREA,
+        COOPERATION,
+        SOURCE,
+        CITATION,
+    )
+}
+_TABLES_BY_TYPE = {entity.name: table for table, entity in ENTITIES.items()}
+
+# A burst of changes (an import commits thousands) is read once: a watched list is read again at
+# most this often.
+DEBOUNCE_SECONDS = 0.2
+# While the database is away, a stream tries again after this long (then twice as long, ...).
+_RETRY_FIRST_SECONDS = 0.2
+_RETRY_MAX_SECONDS = 5.0
+
+
+@strawberry.type(description="One recorded change, in the order changes were committed.")
+class ChangeEvent:
+    cursor: str = strawberry.field(
+        description="Where this change stands in the log: pass it as `after` to resume after it."
+    )
+    action: str = strawberry.field(description="`insert`, `update`, `delete` or `truncate`.")
+    entity: str = strawberry.field(description="The GraphQL type of the changed object.")
+    key: str | None = strawberry.field(description="The natural key of the changed object.")
+    at: datetime = strawberry.field(description="When the change was committed.")
+    changed_fields: list[str] = strawberry.field(
+        description="For an update, the stored columns it changed; empty otherwise."
+    )
+    _row: strawberry.Private[ChangeRow]
+
+    @strawberry.field(description="The changed object as it is now; null once deleted.")
+    async def node(self, info: Info) -> Node | None:
+        entity = ENTITIES.get(self._row.entity)
+        if entity is None or self._row.action in ("delete", "truncate"):
+            return None
+        found: Node | None = await info.context.loaders.by_pk(entity).load(self._row.row_id)
+        return found
+
+    @classmethod
+    def from_row(cls, row: ChangeRow) -> "ChangeEvent":
+        entity = ENTITIES.get(row.entity)
+        return cls(
+            cursor=str(row.id),
+            action=row.action,
+            entity=entity.name if entity is not None else row.entity,
+            key=row.natural_key,
+            at=row.at,
+            changed_fields=row.changed_fields,
+            _row=row,
+        )
+
+
+def _listener(info: Info) -> ChangeListener:
+    listener = info.context.changes
+    if listener is None:
+        raise BadUserInput("Subscriptions are served over WebSocket and Server-Sent Events only.")
+    return listener
+
+
+def _cursor(after: str | None) -> int | None:
+    if after is None:
+        return None
+    if not after.isdigit() or len(after) > 19:
+        raise BadUserInput(f"`after` must be a change cursor (digits), got {after!r}.")
+    return int(after)
+
+
+@asynccontextmanager
+async def _driver(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+        yield driver
+
+
+async def _retrying(attempt: Callable[[], Any], what: str) -> Any:
+    """`attempt()` until it succeeds, waiting with backoff while the database is away."""
+    delay = _RETRY_FIRST_SECONDS
+    while True:
+        try:
+            return await attempt()
+        except Exception as error:
+            if database_fault(error) is None:
+                raise
+            logger.info("%s waits for the database: %s", what, error)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, _RETRY_MAX_SECONDS)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description=(
+            "Every change committed from now on (or, with `after`, every change after that "
+            "cursor first), in order, each once. `entity` (a type name such as `Recognition`) "
+            "and `key` (a natural key) narrow the stream."
+        )
+    )
+    async def changes(
+        self,
+        info: Info,
+        after: str | None = None,
+        entity: str | None = None,
+        key: str | None = None,
+    ) -> AsyncGenerator[ChangeEvent, None]:
+        listener = _listener(info)
+        cursor = _cursor(after)
+        table = None
+        if entity is not None:
+            table = _TABLES_BY_TYPE.get(entity)
+            if table is None:
+                names = ", ".join(sorted(_TABLES_BY_TYPE))
+                raise BadUserInput(f"Unknown entity {entity!r}: one of {names}.")
+        context = info.context
+        engine = context.engine
+
+        async def start() -> Position:
+            if cursor is not None:
+                return Position(cursor=cursor)
+            async with _driver(engine) as connection:
+                return await Position.at_present(connection)
+
+        position: Position = await _retrying(start, "A change stream")
+        while True:
+            wake = listener.next_wake()
+
+            async def read() -> list[ChangeRow]:
+                async with _driver(engine) as connection:
+                    return await position.read(connection)
+
+            rows: list[ChangeRow] = await _retrying(read, "A change stream")
+            for row in rows:
+                if (table is None or row.entity == table) and (
+                    key is None or row.natural_key == key
+                ):
+                    # Fresh loaders per event: a cached row must never stand for a newer one.
+                    context.loaders = Loaders(engine)
+                    yield ChangeEvent.from_row(row)
+            if position.more:
+                continue
+            # Waiting on a gap: the transaction may roll back, which notifies no one.
+            await listener.wait_for(
+                wake, listener.check_interval if position.waiting_on_gap else None
+            )
+
+    @strawberry.subscription(
+        description=(
+            "The recognitions of `subject` (an ISO3 code or a government key), sent at once "
+            "and again each time the list changes."
+        )
+    )
+    async def recognitions_of(
+        self, info: Info, subject: str
+    ) -> AsyncGenerator[list[Recognition], None]:
+        listener = _listener(info)
+        context = info.context
+        engine = context.engine
+        where = RecognitionWhere(subject=StringFilter(eq=subject))
+        statement = (
+            RECOGNITION.select()
+            .where(*recognition_conditions(where, None))
+            .order_by(RECOGNITION.key)
+        )
+        sent: list[tuple[Any, ...]] | None = None
+        while True:
+            wake = listener.next_wake()
+            rows = await _retrying(lambda: Loaders(engine).fetch(statement), "A watched list")
+            values = [tuple(row) for row in rows]
+            if values != sent:
+                sent = values
+                context.loaders = Loaders(engine)
+                yield [RECOGNITION.from_row(row) for row in rows]
+            await listener.wait_for(wake, None)
+            await asyncio.sleep(DEBOUNCE_SECONDS)

@@ -1,0 +1,220 @@
+"""Subscriptions over a real server and real clients: what a frontend watching changes sees."""
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from api.database_url import to_asyncpg_dsn
+from api.importer import import_files
+from tests.live_clients import CHANGES, SseClient, WsClient, serving
+
+STATES = """iso3,iso2,numeric,name,official_name,kind
+AFG,AF,004,Afghanistan,,current
+PAK,PK,586,Pakistan,,current
+RUS,RU,643,Russian Federation,,current
+"""
+
+
+async def _sql(database_url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(to_asyncpg_dsn(database_url))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def _newest(database_url: str) -> int:
+    connection = await asyncpg.connect(to_asyncpg_dsn(database_url))
+    try:
+        newest: int = await connection.fetchval("SELECT coalesce(max(id), 0) FROM change_log")
+        return newest
+    finally:
+        await connection.close()
+
+
+async def _import_states(database_url: str, folder: Path) -> None:
+    path = folder / "states.csv"
+    path.write_text(STATES, encoding="utf-8")
+    summary = await import_files([path], database_url=database_url)
+    assert not summary.errors
+
+
+async def test_websocket_and_sse_clients_receive_an_import_and_a_sql_change(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with serving(database_url) as base:
+        after = {"after": str(await _newest(database_url))}
+        async with WsClient.open(base) as ws, SseClient.open(base, variables=after) as sse:
+            await ws.subscribe("1", variables=after)
+            await _import_states(database_url, tmp_path)
+            await _sql(database_url, "UPDATE state SET name = 'Islamic Emirate' WHERE iso3 = 'AFG'")
+            for got in (await ws.events("1", 4), await sse.events(4)):
+                events = [data["changes"] for data in got]
+                assert [(e["action"], e["key"]) for e in events] == [
+                    ("insert", "AFG"),
+                    ("insert", "PAK"),
+                    ("insert", "RUS"),
+                    ("update", "AFG"),
+                ]
+                assert events[0]["node"]["iso3"] == "AFG"
+                assert events[3]["changedFields"] == ["name"]
+                assert events[3]["node"]["name"] == "Islamic Emirate"
+                cursors = [int(e["cursor"]) for e in events]
+                assert cursors == sorted(cursors)
+
+
+async def test_without_after_the_stream_starts_at_the_present(
+    database_url: str, tmp_path: Path
+) -> None:
+    await _import_states(database_url, tmp_path)
+    async with serving(database_url) as base, WsClient.open(base) as ws:
+        await ws.subscribe("now", variables={"entity": "State"})
+        # The subscription reads its starting point as it starts; a change made before it
+        # has must not count, so give it that moment (this is ordering, not a timing check).
+        await asyncio.sleep(1.0)
+        await _sql(database_url, "UPDATE state SET name = 'Pakistan (new)' WHERE iso3 = 'PAK'")
+        [event] = await ws.events("now", 1)
+        assert event["changes"]["key"] == "PAK"
+        assert event["changes"]["node"]["name"] == "Pakistan (new)"
+
+
+async def test_a_client_that_reconnects_with_its_cursor_gets_all_100_missed_changes(
+    database_url: str, tmp_path: Path
+) -> None:
+    await _import_states(database_url, tmp_path)
+    async with serving(database_url) as base:
+        async with WsClient.open(base) as ws:
+            await ws.subscribe("1", variables={"after": "0"})
+            seen = await ws.events("1", 3)
+        cursor = seen[-1]["changes"]["cursor"]
+        # Disconnected: 100 changes in 100 transactions.
+        await _sql(
+            database_url,
+            *(f"UPDATE state SET name = 'Name {n}' WHERE iso3 = 'RUS'" for n in range(100)),
+        )
+        async with WsClient.open(base) as ws:
+            await ws.subscribe("again", variables={"after": cursor})
+            events = [d["changes"] for d in await ws.events("again", 100)]
+            # Nothing more is queued: the next thing the stream sends is the next change.
+            await _sql(database_url, "UPDATE state SET name = 'Last' WHERE iso3 = 'AFG'")
+            [last] = await ws.events("again", 1)
+    cursors = [int(e["cursor"]) for e in events]
+    assert cursors == sorted(set(cursors)) and len(cursors) == 100
+    assert cursors[0] > int(cursor)
+    assert [e["node"]["name"] for e in events] == ["Name 99"] * 100  # the node as it is now
+    assert last["changes"]["key"] == "AFG" and int(last["changes"]["cursor"]) > cursors[-1]
+
+
+async def test_a_transaction_that_commits_after_a_later_one_is_not_lost(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Transaction A takes the lower change id but commits last: the stream waits for it and
+    delivers A then B, each once."""
+    await _import_states(database_url, tmp_path)
+    start = str(await _newest(database_url))
+    slow = await asyncpg.connect(to_asyncpg_dsn(database_url))
+    try:
+        async with serving(database_url) as base, WsClient.open(base) as ws:
+            await ws.subscribe("1", variables={"after": start})
+            transaction = slow.transaction()
+            await transaction.start()
+            await slow.execute("UPDATE state SET name = 'First id' WHERE iso3 = 'AFG'")
+            await _sql(database_url, "UPDATE state SET name = 'Second id' WHERE iso3 = 'PAK'")
+            # B is committed, but its id is above A's, which may still come: nothing yet.
+            with pytest.raises(TimeoutError):
+                await ws.receive(timeout=1.5)
+            await transaction.commit()
+            events = [d["changes"] for d in await ws.events("1", 2)]
+    finally:
+        await slow.close()
+    assert [e["key"] for e in events] == ["AFG", "PAK"]
+    assert int(events[0]["cursor"]) < int(events[1]["cursor"])
+
+
+async def test_a_rolled_back_change_holds_the_stream_only_until_it_ends(
+    database_url: str, tmp_path: Path
+) -> None:
+    await _import_states(database_url, tmp_path)
+    start = str(await _newest(database_url))
+    slow = await asyncpg.connect(to_asyncpg_dsn(database_url))
+    try:
+        async with serving(database_url, live_check_interval=0.2) as base, WsClient.open(base) as ws:
+            await ws.subscribe("1", variables={"after": start})
+            transaction = slow.transaction()
+            await transaction.start()
+            await slow.execute("UPDATE state SET name = 'Never' WHERE iso3 = 'AFG'")
+            await _sql(database_url, "UPDATE state SET name = 'Kept' WHERE iso3 = 'PAK'")
+            await transaction.rollback()
+            [event] = await ws.events("1", 1)
+    finally:
+        await slow.close()
+    assert event["changes"]["key"] == "PAK"
+
+
+async def test_recognitions_of_sends_the_list_again_only_when_it_changed(
+    database_url: str, tmp_path: Path
+) -> None:
+    from tests.api.test_import import BASE, RECOGNITIONS, write_files
+
+    await import_files(
+        write_files(tmp_path, {**BASE, "recognitions.csv": RECOGNITIONS}), database_url=database_url
+    )
+    query = "subscription { recognitionsOf(subject: \"AFG:islamic-emirate\") { key to { iso } } }"
+    async with serving(database_url) as base, WsClient.open(base) as ws:
+        await ws.subscribe("w", query)
+        [first] = await ws.events("w", 1)
+        assert len(first["recognitionsOf"]) == 2
+        # A change elsewhere: the list is the same, nothing is sent.
+        await _sql(database_url, "UPDATE state SET name = 'Saudi' WHERE iso3 = 'SAU'")
+        with pytest.raises(TimeoutError):
+            await ws.receive(timeout=1.5)
+        await _sql(
+            database_url,
+            "UPDATE recognition SET to_date = '2026-01-01', to_precision = 'day' "
+            "WHERE to_date IS NULL",
+        )
+        [second] = await ws.events("w", 1)
+    ends = sorted(str(r["to"]["iso"] if r["to"] else None) for r in second["recognitionsOf"])
+    assert ends == ["2001-11-19", "2026-01-01"]
+
+
+async def test_limits_per_connection_per_process_and_of_the_document(database_url: str) -> None:
+    async with serving(
+        database_url, live_subscriptions_per_connection=2, live_connections=2
+    ) as base:
+        async with WsClient.open(base) as ws:
+            await ws.subscribe("a")
+            await ws.subscribe("b")
+            await ws.subscribe("c")
+            refused = await ws.receive()
+            assert refused["type"] == "error" and refused["id"] == "c"
+            assert refused["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+            # The same depth and alias limits as queries.
+            too_deep = (
+                'subscription { recognitionsOf(subject: "AFG") { '
+                + "recognizer { recognitionsGiven { nodes { " * 4
+                + "key"
+                + " } } }" * 4
+                + " } }"
+            )
+            aliases = " ".join(f"a{n}: key" for n in range(40))
+            too_many_aliases = f'subscription {{ recognitionsOf(subject: "AFG") {{ {aliases} }} }}'
+            await ws.send({"type": "complete", "id": "a"})
+            for id_, document in (("d", too_deep), ("e", too_many_aliases)):
+                await ws.subscribe(id_, document)
+                error = await ws.receive()
+                assert error["type"] == "error" and error["id"] == id_, error
+                assert error["payload"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+            async with WsClient.open(base):
+                # The process's second connection is its last.
+                url = base.replace("http://", "ws://") + "/graphql"
+                from websockets.asyncio.client import connect
+
+                async with connect(url, subprotocols=["graphql-transport-ws"]) as third:  # type: ignore[list-item]
+                    with pytest.raises(ConnectionClosed) as closed:
+                        await asyncio.wait_for(third.recv(), 10)
+                    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
