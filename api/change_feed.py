@@ -185,6 +185,4 @@ class Position:
         if self.gap_running is None or self.cursor + 1 > self.gap_upto:
             # First seen now: the transactions running now are the ones it waits for.
             self.gap_running, self.gap_upto = running, newest_visible
-        if self.gap_running & running:
-            return False
-        return True
+        return not (self.gap_running & running)

@@ -74,10 +74,10 @@ class ChangeListener:
         is not missed."""
         return self._woken
 
-    async def wait_for(self, wake: asyncio.Event, timeout: float | None) -> None:
-        """Until `wake` (from `next_wake`) is set, or at most `timeout` seconds."""
+    async def wait_for(self, wake: asyncio.Event, within: float | None) -> None:
+        """Until `wake` (from `next_wake`) is set, or at most `within` seconds."""
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(within):
                 await wake.wait()
 
     async def _run(self) -> None:
@@ -130,8 +130,11 @@ class ChangeListener:
             self.wake()
 
     def _notified(
-        self, connection: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, pid: int,
-        channel: str, payload: object
+        self,
+        connection: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy,
+        pid: int,
+        channel: str,
+        payload: object,
     ) -> None:
         with contextlib.suppress(TypeError, ValueError):
             self._newest = max(self._newest, int(str(payload)))

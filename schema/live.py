@@ -20,8 +20,8 @@ from enum import Enum
 from types import FrameType
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from graphql import GraphQLError, GraphQLSyntaxError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -64,7 +64,7 @@ def payload(result: ExecutionResult) -> dict[str, Any]:
     """A result as the client sees it, its unexpected errors masked."""
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
-        body["errors"] = [public_error(e).formatted for e in result.errors]
+        body["errors"] = [dict(public_error(e).formatted) for e in result.errors]
     return body
 
 
@@ -110,6 +110,7 @@ class Live:
         self.limits = limits
         self.connections = 0
         self._closing: asyncio.Event | None = None
+        self._closed: asyncio.Event | None = None
         self._previous_handler: Any = None
 
     @property
@@ -128,6 +129,15 @@ class Live:
 
     def release(self) -> None:
         self.connections -= 1
+        if self.connections == 0 and self._closing is not None and self._closing.is_set():
+            self.closed.set()
+
+    @property
+    def closed(self) -> asyncio.Event:
+        """Set once the process is closing and its last live connection has closed."""
+        if self._closed is None:
+            self._closed = asyncio.Event()
+        return self._closed
 
     def context(self, principal: Principal = ANONYMOUS) -> Context:
         context = create_context(engine=self._engine(), principal=principal)
@@ -146,7 +156,9 @@ class Live:
         variables = params.get("variables")
         operation_name = params.get("operationName")
         if not isinstance(query, str) or not query:
-            await refuse([error_payload("The subscription needs a `query` (a string).", "BAD_REQUEST")])
+            await refuse(
+                [error_payload("The subscription needs a `query` (a string).", "BAD_REQUEST")]
+            )
             return Outcome.COMPLETED
         if variables is not None and not isinstance(variables, dict):
             await refuse([error_payload("`variables` must be an object.", "BAD_REQUEST")])
@@ -167,7 +179,7 @@ class Live:
                         if isinstance(result, PreExecutionError):
                             first.set_result(False)
                             errors = result.errors or []
-                            await refuse([_refusal(e).formatted for e in errors])
+                            await refuse([dict(_refusal(e).formatted) for e in errors])
                             return Outcome.COMPLETED
                         first.set_result(True)
                     if not await self._put(outbox, payload(result)):
@@ -187,9 +199,7 @@ class Live:
             done, _ = await asyncio.wait({producer, writer}, return_when=asyncio.FIRST_COMPLETED)
             if producer in done:
                 outcome = producer.result()
-                if outcome is Outcome.COMPLETED and not (
-                    first.done() and first.result() is False
-                ):
+                if outcome is Outcome.COMPLETED and not (first.done() and first.result() is False):
                     await writer  # the results already in the outbox go out first
                 return outcome
             writer.result()  # the client went away: raises its error
@@ -226,7 +236,12 @@ class Live:
         loop = asyncio.get_running_loop()
 
         def handle(sig: int, frame: FrameType | None) -> None:
-            loop.call_soon_threadsafe(self.closing.set)
+            def close() -> None:
+                self.closing.set()
+                if self.connections == 0:
+                    self.closed.set()
+
+            loop.call_soon_threadsafe(close)
 
             def chain() -> None:
                 if callable(previous):
@@ -235,11 +250,9 @@ class Live:
             async def after_streams() -> None:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(2.0):
-                        while self.connections > 0:
-                            await asyncio.sleep(0.02)
+                        await self.closed.wait()
                 chain()
 
             loop.call_soon_threadsafe(lambda: loop.create_task(after_streams()))
 
         return handle
-

@@ -1,4 +1,4 @@
-"""GraphQL subscriptions over Server-Sent Events: the graphql-sse protocol, distinct connections mode.
+"""GraphQL subscriptions over Server-Sent Events: graphql-sse, in its distinct connections mode.
 
 One subscription per HTTP request, to the GraphQL endpoint with `Accept: text/event-stream`
 (GET with query parameters, or POST with a JSON body): the answer is an event stream of `next`
@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.roles import ANONYMOUS
 from schema.http_guard import ClientDisconnected, read_body
-from schema.live import Live, Outcome, error_payload, slow_consumer_error
+from schema.live import Live, Outcome, slow_consumer_error
 
 EVENT_STREAM = "text/event-stream"
 

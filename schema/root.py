@@ -24,8 +24,8 @@ from schema.limits import log_errors, schema_extensions
 from schema.loaders import Entity
 from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, AsOf, Connection, Cursor, PageSize
 from schema.search import MAX_SEARCH_TEXT, SearchHit, search
-from schema.subscriptions import Subscription
 from schema.stats import MAX_STATS_GROUPS, RecognitionGroup, RecognitionGroupBy, recognition_stats
+from schema.subscriptions import Subscription
 from schema.types.cooperation import (
     AREA,
     COOPERATION,

@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import asyncpg
 import strawberry
@@ -21,6 +21,7 @@ from api.change_listener import ChangeListener
 from api.database_faults import database_fault
 from schema.context import Info
 from schema.errors import BadUserInput
+from schema.fields import described
 from schema.filters import StringFilter
 from schema.inputs.recognition import RecognitionWhere, recognition_conditions
 from schema.loaders import Entity, Loaders
@@ -35,6 +36,14 @@ from schema.types.source import CITATION, SOURCE
 from schema.types.state import STATE
 
 logger = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _subscription(description: str) -> Callable[[F], F]:
+    # Typed like `schema.fields.described`: strawberry's keyword-only overload returns Any.
+    return cast(Callable[[F], F], strawberry.subscription(description=description))
+
 
 # Changed table -> the GraphQL type of its rows.
 ENTITIES: dict[str, Entity[Any]] = {
@@ -77,7 +86,7 @@ class ChangeEvent:
     )
     _row: strawberry.Private[ChangeRow]
 
-    @strawberry.field(description="The changed object as it is now; null once deleted.")
+    @described("The changed object as it is now; null once deleted.")
     async def node(self, info: Info) -> Node | None:
         entity = ENTITIES.get(self._row.entity)
         if entity is None or self._row.action in ("delete", "truncate"):
@@ -138,7 +147,7 @@ async def _retrying(attempt: Callable[[], Any], what: str) -> Any:
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(
+    @_subscription(
         description=(
             "Every change committed from now on (or, with `after`, every change after that "
             "cursor first), in order, each once. `entity` (a type name such as `Recognition`) "
@@ -192,7 +201,7 @@ class Subscription:
                 wake, listener.check_interval if position.waiting_on_gap else None
             )
 
-    @strawberry.subscription(
+    @_subscription(
         description=(
             "The recognitions of `subject` (an ISO3 code or a government key), sent at once "
             "and again each time the list changes."

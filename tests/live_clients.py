@@ -70,11 +70,11 @@ class WsClient:
     async def send(self, message: dict[str, Any]) -> None:
         await self.connection.send(json.dumps(message))
 
-    async def receive(self, timeout: float = 30) -> dict[str, Any]:
+    async def receive(self, within: float = 30) -> dict[str, Any]:
         """The next message that is not a keep-alive ping (which is answered)."""
         while True:
             message: dict[str, Any] = json.loads(
-                await asyncio.wait_for(self.connection.recv(), timeout)
+                await asyncio.wait_for(self.connection.recv(), within)
             )
             if message["type"] == "ping":
                 await self.send({"type": "pong"})
@@ -87,11 +87,11 @@ class WsClient:
         payload = {"query": query, "variables": variables or {}}
         await self.send({"type": "subscribe", "id": id_, "payload": payload})
 
-    async def events(self, id_: str, count: int, timeout: float = 30) -> list[dict[str, Any]]:
+    async def events(self, id_: str, count: int, within: float = 30) -> list[dict[str, Any]]:
         """The data of the next `count` results of subscription `id_`."""
         found: list[dict[str, Any]] = []
         while len(found) < count:
-            message = await self.receive(timeout)
+            message = await self.receive(within)
             assert message.get("id") == id_ and message["type"] == "next", message
             assert "errors" not in message["payload"], message
             found.append(message["payload"]["data"])
@@ -125,10 +125,10 @@ class SseClient:
         ):
             yield cls(response)
 
-    async def event(self, timeout: float = 30) -> tuple[str, Any] | None:
+    async def event(self, within: float = 30) -> tuple[str, Any] | None:
         """(name, data) of the next event; None when the stream ended."""
         name, data = None, None
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             async for line in self._lines:
                 if line.startswith(":"):
                     continue
@@ -141,10 +141,10 @@ class SseClient:
                     return name, data
         return None
 
-    async def events(self, count: int, timeout: float = 30) -> list[dict[str, Any]]:
+    async def events(self, count: int, within: float = 30) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         while len(found) < count:
-            got = await self.event(timeout)
+            got = await self.event(within)
             assert got is not None and got[0] == "next", got
             assert "errors" not in got[1], got
             found.append(got[1]["data"])

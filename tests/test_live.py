@@ -9,7 +9,7 @@ from websockets.exceptions import ConnectionClosed
 
 from api.database_url import to_asyncpg_dsn
 from api.importer import import_files
-from tests.live_clients import CHANGES, SseClient, WsClient, serving
+from tests.live_clients import SseClient, WsClient, serving
 
 STATES = """iso3,iso2,numeric,name,official_name,kind
 AFG,AF,004,Afghanistan,,current
@@ -126,7 +126,7 @@ async def test_a_transaction_that_commits_after_a_later_one_is_not_lost(
             await _sql(database_url, "UPDATE state SET name = 'Second id' WHERE iso3 = 'PAK'")
             # B is committed, but its id is above A's, which may still come: nothing yet.
             with pytest.raises(TimeoutError):
-                await ws.receive(timeout=1.5)
+                await ws.receive(within=1.5)
             await transaction.commit()
             events = [d["changes"] for d in await ws.events("1", 2)]
     finally:
@@ -142,7 +142,10 @@ async def test_a_rolled_back_change_holds_the_stream_only_until_it_ends(
     start = str(await _newest(database_url))
     slow = await asyncpg.connect(to_asyncpg_dsn(database_url))
     try:
-        async with serving(database_url, live_check_interval=0.2) as base, WsClient.open(base) as ws:
+        async with (
+            serving(database_url, live_check_interval=0.2) as base,
+            WsClient.open(base) as ws,
+        ):
             await ws.subscribe("1", variables={"after": start})
             transaction = slow.transaction()
             await transaction.start()
@@ -163,7 +166,7 @@ async def test_recognitions_of_sends_the_list_again_only_when_it_changed(
     await import_files(
         write_files(tmp_path, {**BASE, "recognitions.csv": RECOGNITIONS}), database_url=database_url
     )
-    query = "subscription { recognitionsOf(subject: \"AFG:islamic-emirate\") { key to { iso } } }"
+    query = 'subscription { recognitionsOf(subject: "AFG:islamic-emirate") { key to { iso } } }'
     async with serving(database_url) as base, WsClient.open(base) as ws:
         await ws.subscribe("w", query)
         [first] = await ws.events("w", 1)
@@ -171,7 +174,7 @@ async def test_recognitions_of_sends_the_list_again_only_when_it_changed(
         # A change elsewhere: the list is the same, nothing is sent.
         await _sql(database_url, "UPDATE state SET name = 'Saudi' WHERE iso3 = 'SAU'")
         with pytest.raises(TimeoutError):
-            await ws.receive(timeout=1.5)
+            await ws.receive(within=1.5)
         await _sql(
             database_url,
             "UPDATE recognition SET to_date = '2026-01-01', to_precision = 'day' "
@@ -183,38 +186,38 @@ async def test_recognitions_of_sends_the_list_again_only_when_it_changed(
 
 
 async def test_limits_per_connection_per_process_and_of_the_document(database_url: str) -> None:
-    async with serving(
-        database_url, live_subscriptions_per_connection=2, live_connections=2
-    ) as base:
-        async with WsClient.open(base) as ws:
-            await ws.subscribe("a")
-            await ws.subscribe("b")
-            await ws.subscribe("c")
-            refused = await ws.receive()
-            assert refused["type"] == "error" and refused["id"] == "c"
-            assert refused["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
-            # The same depth and alias limits as queries.
-            too_deep = (
-                'subscription { recognitionsOf(subject: "AFG") { '
-                + "recognizer { recognitionsGiven { nodes { " * 4
-                + "key"
-                + " } } }" * 4
-                + " } }"
-            )
-            aliases = " ".join(f"a{n}: key" for n in range(40))
-            too_many_aliases = f'subscription {{ recognitionsOf(subject: "AFG") {{ {aliases} }} }}'
-            await ws.send({"type": "complete", "id": "a"})
-            for id_, document in (("d", too_deep), ("e", too_many_aliases)):
-                await ws.subscribe(id_, document)
-                error = await ws.receive()
-                assert error["type"] == "error" and error["id"] == id_, error
-                assert error["payload"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
-            async with WsClient.open(base):
-                # The process's second connection is its last.
-                url = base.replace("http://", "ws://") + "/graphql"
-                from websockets.asyncio.client import connect
+    async with (
+        serving(database_url, live_subscriptions_per_connection=2, live_connections=2) as base,
+        WsClient.open(base) as ws,
+    ):
+        await ws.subscribe("a")
+        await ws.subscribe("b")
+        await ws.subscribe("c")
+        refused = await ws.receive()
+        assert refused["type"] == "error" and refused["id"] == "c"
+        assert refused["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+        # The same depth and alias limits as queries.
+        too_deep = (
+            'subscription { recognitionsOf(subject: "AFG") { '
+            + "recognizer { recognitionsGiven { nodes { " * 4
+            + "key"
+            + " } } }" * 4
+            + " } }"
+        )
+        aliases = " ".join(f"a{n}: key" for n in range(40))
+        too_many_aliases = f'subscription {{ recognitionsOf(subject: "AFG") {{ {aliases} }} }}'
+        await ws.send({"type": "complete", "id": "a"})
+        for id_, document in (("d", too_deep), ("e", too_many_aliases)):
+            await ws.subscribe(id_, document)
+            error = await ws.receive()
+            assert error["type"] == "error" and error["id"] == id_, error
+            assert error["payload"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        async with WsClient.open(base):
+            # The process's second connection is its last.
+            url = base.replace("http://", "ws://") + "/graphql"
+            from websockets.asyncio.client import connect
 
-                async with connect(url, subprotocols=["graphql-transport-ws"]) as third:  # type: ignore[list-item]
-                    with pytest.raises(ConnectionClosed) as closed:
-                        await asyncio.wait_for(third.recv(), 10)
-                    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+            async with connect(url, subprotocols=["graphql-transport-ws"]) as third:  # type: ignore[list-item]
+                with pytest.raises(ConnectionClosed) as closed:
+                    await asyncio.wait_for(third.recv(), 10)
+                assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
