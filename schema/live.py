@@ -91,6 +91,7 @@ def _refusal(error: GraphQLError) -> GraphQLError:
 
 
 _END = object()
+_SLOW = object()
 
 
 class Live:
@@ -151,7 +152,8 @@ class Live:
         send: Callable[[dict[str, Any]], Awaitable[None]],
         refuse: Callable[[list[dict[str, Any]]], Awaitable[None]],
     ) -> Outcome:
-        """Run one subscription: each result to `send`; errors before it starts to `refuse`."""
+        """Run one subscription: each result to `send`; errors before it starts, and the reason
+        it was closed when the client read too slowly (`SLOW_CONSUMER`), to `refuse`."""
         query = params.get("query")
         variables = params.get("variables")
         operation_name = params.get("operationName")
@@ -191,6 +193,9 @@ class Live:
 
         async def deliver() -> None:
             while (item := await outbox.get()) is not _END:
+                if item is _SLOW:
+                    await refuse([slow_consumer_error(self.limits)])
+                    return
                 await send(item)
 
         producer = asyncio.create_task(produce())
@@ -199,7 +204,14 @@ class Live:
             done, _ = await asyncio.wait({producer, writer}, return_when=asyncio.FIRST_COMPLETED)
             if producer in done:
                 outcome = producer.result()
-                if outcome is Outcome.COMPLETED and not (first.done() and first.result() is False):
+                if outcome is Outcome.SLOW_CONSUMER:
+                    # The results not yet written are dropped (the client resumes from the last
+                    # cursor it received): the reason is all that waits for the client now.
+                    while not outbox.empty():
+                        outbox.get_nowait()
+                    outbox.put_nowait(_SLOW)
+                    await writer
+                elif not (first.done() and first.result() is False):
                     await writer  # the results already in the outbox go out first
                 return outcome
             writer.result()  # the client went away: raises its error

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.roles import ANONYMOUS
 from schema.http_guard import ClientDisconnected, read_body
-from schema.live import Live, Outcome, slow_consumer_error
+from schema.live import Live
 
 EVENT_STREAM = "text/event-stream"
 
@@ -125,11 +125,7 @@ async def _stream(live: Live, params: dict[str, Any], receive: Receive, send: Se
         await write(event("next", {"errors": errors}))
 
     async def run() -> bool:
-        outcome = await live.stream(params, live.context(ANONYMOUS), next_, refuse)
-        if outcome is Outcome.SLOW_CONSUMER:
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(1.0):
-                    await write(event("next", {"errors": [slow_consumer_error(live.limits)]}))
+        await live.stream(params, live.context(ANONYMOUS), next_, refuse)
         await write(event("complete", None))
         return True
 

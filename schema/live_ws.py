@@ -22,7 +22,6 @@ from schema.live import (
     Live,
     Outcome,
     error_payload,
-    slow_consumer_error,
 )
 
 logger = logging.getLogger(__name__)
@@ -168,16 +167,6 @@ class _Connection:
             outcome = await self.live.stream(params, context, send, refuse)
             if outcome is Outcome.SLOW_CONSUMER:
                 logger.info("Subscription %s closed: slow consumer", id_)
-                # Queued behind what the client has not read yet; never waited for long.
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(1.0):
-                        await self.send(
-                            {
-                                "type": "error",
-                                "id": id_,
-                                "payload": [slow_consumer_error(self.live.limits)],
-                            }
-                        )
             elif not refused:
                 await self.send({"type": "complete", "id": id_})
         except (WebSocketDisconnect, asyncio.CancelledError):

@@ -4,6 +4,7 @@ httpx streaming, and a server on a free port running its lifespan (the change li
 import asyncio
 import gc
 import json
+import socket
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,10 @@ from typing import Any
 import httpx
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.typing import Subprotocol
+from websockets.uri import parse_uri
 
 from api.app import create_app
 from api.settings import Settings
@@ -72,14 +77,13 @@ class WsClient:
 
     async def receive(self, within: float = 30) -> dict[str, Any]:
         """The next message that is not a keep-alive ping (which is answered)."""
-        while True:
-            message: dict[str, Any] = json.loads(
-                await asyncio.wait_for(self.connection.recv(), within)
-            )
-            if message["type"] == "ping":
-                await self.send({"type": "pong"})
-                continue
-            return message
+        async with asyncio.timeout(within):
+            while True:
+                message: dict[str, Any] = json.loads(await self.connection.recv())
+                if message["type"] == "ping":
+                    await self.send({"type": "pong"})
+                    continue
+                return message
 
     async def subscribe(
         self, id_: str, query: str = CHANGES, variables: dict[str, Any] | None = None
@@ -149,3 +153,76 @@ class SseClient:
             assert "errors" not in got[1], got
             found.append(got[1]["data"])
         return found
+
+
+class StalledWsClient:
+    """A graphql-transport-ws client that reads from its socket only when asked, and holds
+    little: one that stops reading stalls the server's writes to it at once.
+
+    The `websockets` client reads on its own in the background, which would hide a stall.
+    """
+
+    def __init__(self, sock: socket.socket, protocol: ClientProtocol) -> None:
+        self.sock = sock
+        self.protocol = protocol
+        self._events: list[Any] = []
+
+    @classmethod
+    async def open(cls, base: str) -> "StalledWsClient":
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        host, port = base.removeprefix("http://").split(":")
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
+        uri = parse_uri(base.replace("http://", "ws://") + "/graphql")
+        protocol = ClientProtocol(uri, subprotocols=[Subprotocol("graphql-transport-ws")])
+        client = cls(sock, protocol)
+        protocol.send_request(protocol.connect())
+        await client._flush()
+        await client._fill()  # the handshake's response
+        client._events.clear()
+        await client.send({"type": "connection_init", "payload": {}})
+        assert await client.receive() == {"type": "connection_ack"}
+        return client
+
+    def read_freely(self) -> None:
+        """From now on the socket may hold as much as the system allows."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+
+    async def _flush(self) -> None:
+        for data in self.protocol.data_to_send():
+            if data:
+                await asyncio.get_running_loop().sock_sendall(self.sock, data)
+
+    async def _fill(self) -> None:
+        data = await asyncio.get_running_loop().sock_recv(self.sock, 1 << 16)
+        if not data:
+            self.protocol.receive_eof()
+        else:
+            self.protocol.receive_data(data)
+        self._events += self.protocol.events_received()
+        await self._flush()  # pongs and close frames the protocol answers itself
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.protocol.send_text(json.dumps(message).encode())
+        await self._flush()
+
+    async def subscribe(self, id_: str, query: str, variables: dict[str, Any]) -> None:
+        payload = {"query": query, "variables": variables}
+        await self.send({"type": "subscribe", "id": id_, "payload": payload})
+
+    async def receive(self, within: float = 30) -> dict[str, Any]:
+        async with asyncio.timeout(within):
+            while True:
+                while not self._events:
+                    await self._fill()
+                frame = self._events.pop(0)
+                if isinstance(frame, Frame) and frame.opcode is Opcode.TEXT:
+                    message: dict[str, Any] = json.loads(frame.data)
+                    if message["type"] == "ping":
+                        await self.send({"type": "pong"})
+                        continue
+                    return message
+
+    def close(self) -> None:
+        self.sock.close()

@@ -1,15 +1,20 @@
 """Subscriptions over a real server and real clients: what a frontend watching changes sees."""
 
 import asyncio
+import os
+import signal
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import psutil
 import pytest
 from websockets.exceptions import ConnectionClosed
 
 from api.database_url import to_asyncpg_dsn
 from api.importer import import_files
-from tests.live_clients import SseClient, WsClient, serving
+from tests.live_clients import SseClient, StalledWsClient, WsClient, serving
+from tests.live_server import live_server
 
 STATES = """iso3,iso2,numeric,name,official_name,kind
 AFG,AF,004,Afghanistan,,current
@@ -221,3 +226,69 @@ async def test_limits_per_connection_per_process_and_of_the_document(database_ur
                 with pytest.raises(ConnectionClosed) as closed:
                     await asyncio.wait_for(third.recv(), 10)
                 assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+
+
+MANY_LARGE_CHANGES = (
+    # 100 states, then 20 updates of each with a 290-character value read 12 times in each
+    # event: 2,100 changes, ~7 MB of events, more than the socket buffers between a server and
+    # a client hold.
+    "INSERT INTO state (iso3, name) SELECT chr(65 + i / 676 % 26) || chr(65 + i / 26 % 26) "
+    "|| chr(65 + i % 26), 'State ' || i FROM generate_series(0, 99) i",
+    "DO $$ BEGIN FOR n IN 1..20 LOOP "
+    "UPDATE state SET official_name = repeat(chr(65 + n % 26), 290) || n; END LOOP; END $$",
+)
+
+
+LARGE_EVENTS = (
+    "subscription ($after: String) { changes(after: $after) { cursor node { ... on State { "
+    + " ".join(f"n{i}: officialName" for i in range(12))
+    + " } } } }"
+)
+
+
+async def test_a_consumer_that_never_reads_is_closed_while_another_keeps_up(
+    database_url: str,
+) -> None:
+    settings = {"live_queue_size": 4, "live_slow_consumer_seconds": 1.0}
+    async with serving(database_url, **settings) as base, WsClient.open(base) as fast:
+        slow = await StalledWsClient.open(base)
+        await fast.subscribe("fast", LARGE_EVENTS, {"after": "0"})
+        await slow.subscribe("slow", LARGE_EVENTS, {"after": "0"})
+        await _sql(database_url, *MANY_LARGE_CHANGES)
+        got = [d["changes"] for d in await fast.events("fast", 2100)]
+        assert [int(e["cursor"]) for e in got] == sorted({int(e["cursor"]) for e in got})
+        # Now the slow client reads what reached it: part of the stream, then the reason.
+        slow.read_freely()
+        received: list[dict[str, Any]] = []
+        while (message := await slow.receive(within=10))["type"] == "next":
+            received.append(message["payload"]["data"]["changes"])
+        assert message["type"] == "error" and message["id"] == "slow", message
+        assert message["payload"][0]["extensions"]["code"] == "SLOW_CONSUMER"
+        assert "after" in message["payload"][0]["message"]
+        assert 0 < len(received) < 2100
+        # The connection stays open; resuming from the last cursor gives exactly the rest.
+        await slow.subscribe("resumed", LARGE_EVENTS, {"after": received[-1]["cursor"]})
+        rest = []
+        while len(rest) < 2100 - len(received):
+            message = await slow.receive()
+            assert message["type"] == "next" and message["id"] == "resumed", message
+            rest.append(message["payload"]["data"]["changes"])
+        slow.close()
+    cursors = [int(e["cursor"]) for e in received + rest]
+    assert cursors == [int(e["cursor"]) for e in got]
+
+
+async def test_sigterm_closes_streams_with_going_away_and_the_process_exits(
+    database_url: str,
+) -> None:
+    with live_server(database_url) as (base, pid):
+        async with WsClient.open(base) as ws, SseClient.open(base) as sse:
+            await ws.subscribe("1")
+            os.kill(pid, signal.SIGTERM)
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.receive(within=20)
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 1001
+            assert closed.value.rcvd.reason == "The server is shutting down"
+            assert await sse.event(within=20) is None  # the stream ended (no `complete`)
+        assert psutil.Process(pid).wait(timeout=20) is not None
