@@ -46,6 +46,12 @@ def _configure(connection: Connection) -> None:
 def _do_run_migrations(connection: Connection) -> None:
     _configure(connection)
     with context.begin_transaction():
+        # Rows a migration writes into the audited tables are recorded as the migration's, unless
+        # the caller has named an origin already.
+        connection.exec_driver_sql(
+            "SELECT set_config('credence.origin', "
+            "coalesce(nullif(current_setting('credence.origin', true), ''), 'migration'), true)"
+        )
         context.run_migrations()
 
 

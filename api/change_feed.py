@@ -1,4 +1,5 @@
-"""Reading change_log in order by a cursor, so that a stream of changes loses none and repeats none.
+"""Reading change_log in order by a cursor, so that a stream of changes loses none and repeats
+none (the rows come from `api.history.changes_after`).
 
 A change's cursor is its change_log id. Ids come from a sequence when a row is written, not when
 its transaction commits: transaction A may take id 10, transaction B id 11, and B commit first.
@@ -15,11 +16,10 @@ it runs.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 import asyncpg
-import orjson
+
+from api.history import Change, changes_after, encode_cursor
 
 # Rows read per statement: a replay of a long gap goes in pages, never one unbounded read.
 PAGE_SIZE = 500
@@ -28,63 +28,25 @@ PAGE_SIZE = 500
 PRESENT_WINDOW = 1000
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeRow:
-    id: int
-    at: datetime
-    actor: str | None
-    origin: str | None
-    entity: str
-    row_id: int
-    natural_key: str | None
-    action: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-    @property
-    def changed_fields(self) -> list[str]:
-        """The columns an update changed: the keys of `after` whose value differs from `before`.
-
-        True of full images and of images that hold only the changed columns alike.
-        """
-        if self.action != "update" or self.after is None:
-            return []
-        before = self.before or {}
-        return sorted(k for k, v in self.after.items() if k not in before or before[k] != v)
-
-
-def _image(value: Any) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    decoded = orjson.loads(value) if isinstance(value, str | bytes) else value
-    return decoded if isinstance(decoded, dict) else None
-
-
-def _row(record: asyncpg.Record) -> ChangeRow:
-    return ChangeRow(
-        id=record["id"],
-        at=record["at"],
-        actor=record["actor"],
-        origin=record["origin"],
-        entity=record["entity"],
-        row_id=record["row_id"],
-        natural_key=record["natural_key"],
-        action=record["action"],
-        before=_image(record["before"]),
-        after=_image(record["after"]),
-    )
-
-
-def _running(snapshot: str) -> frozenset[int]:
-    """The transactions in progress in a snapshot's text form `xmin:xmax:xip,xip,...`."""
-    running = snapshot.split(":")[2]
-    return frozenset(int(xid) for xid in running.split(",")) if running else frozenset()
-
-
-_SELECT = (
-    "SELECT id, at, actor, origin, entity, row_id, natural_key, action, before, after "
-    "FROM change_log "
+# The snapshot, and the transactions running in other databases of the cluster: transaction ids
+# are the cluster's, but only this database's transactions write this change_log, so a long
+# transaction elsewhere (a report, a benchmark) never holds a stream up. A transaction of this
+# database that ended between the two reads is still waited for, once: never skipped too early.
+_SNAPSHOT = (
+    "SELECT pg_current_snapshot()::text AS snapshot, array(SELECT backend_xid::text::bigint "
+    "FROM pg_stat_activity WHERE datname IS DISTINCT FROM current_database() "
+    "AND backend_xid IS NOT NULL) AS elsewhere"
 )
+
+
+async def _running(connection: asyncpg.Connection) -> frozenset[int]:
+    """The transactions of this database in progress now (32-bit ids)."""
+    row = await connection.fetchrow(_SNAPSHOT)
+    assert row is not None
+    listed = row["snapshot"].split(":")[2]
+    elsewhere = set(row["elsewhere"])
+    running = (int(xid) & 0xFFFFFFFF for xid in listed.split(",")) if listed else ()
+    return frozenset(xid for xid in running if xid not in elsewhere)
 
 
 @dataclass(slots=True)
@@ -116,7 +78,7 @@ class Position:
         PRESENT_WINDOW ids.
         """
         async with connection.transaction(isolation="repeatable_read", readonly=True):
-            snapshot = await connection.fetchval("SELECT pg_current_snapshot()::text")
+            running = await _running(connection)
             ids: list[int] = [
                 r["id"]
                 for r in await connection.fetch(
@@ -128,7 +90,6 @@ class Position:
         newest, oldest = ids[0], ids[-1]
         present = set(ids)
         missing = [i for i in range(oldest, newest + 1) if i not in present]
-        running = _running(snapshot)
         if not missing or not running:
             return cls(cursor=newest)
         low = missing[0]
@@ -139,24 +100,20 @@ class Position:
             gap_upto=newest,
         )
 
-    async def read(
-        self, connection: asyncpg.Connection, *, page: int = PAGE_SIZE
-    ) -> list[ChangeRow]:
+    async def read(self, connection: asyncpg.Connection, *, page: int = PAGE_SIZE) -> list[Change]:
         """The next changes in order (at most `page`), moving the position past them.
 
         Changes in `seen` move the position without being returned. An empty answer means
         nothing more is settled now: at the newest change, or waiting on a gap.
         """
         async with connection.transaction(isolation="repeatable_read", readonly=True):
-            snapshot = await connection.fetchval("SELECT pg_current_snapshot()::text")
-            records = await connection.fetch(
-                _SELECT + "WHERE id > $1 ORDER BY id LIMIT $2", self.cursor, page
-            )
-        self.more = len(records) == page
-        return self._advance([_row(r) for r in records], _running(snapshot))
+            running = await _running(connection)
+            found = await changes_after(connection, after=encode_cursor(self.cursor), first=page)
+        self.more = found.has_next
+        return self._advance(found.items, running)
 
-    def _advance(self, rows: Sequence[ChangeRow], running: frozenset[int]) -> list[ChangeRow]:
-        delivered: list[ChangeRow] = []
+    def _advance(self, rows: Sequence[Change], running: frozenset[int]) -> list[Change]:
+        delivered: list[Change] = []
         newest_visible = rows[-1].id if rows else self.cursor
         for row in rows:
             while row.id > self.cursor + 1:

@@ -672,15 +672,33 @@ class Citation(SQLModel, table=True):
 
 
 class ChangeLog(SQLModel, table=True):
-    """Every insert, update and delete of the tables above, written by statement-level triggers.
+    """Every insert, update and delete of the tables above, written by statement-level triggers
+    (generated per table, see alembic revision 0005). Only past versions are stored; the current
+    row is its own latest version:
 
-    The writer names itself with `SET LOCAL credence.actor` and `credence.origin`; the triggers
-    copy those settings into each row.
+    - insert: no image (`before` and `after` NULL);
+    - update: `before` the full old image, `after` only the changed columns' new values;
+    - delete (and every row of a TRUNCATE): `before` the full image.
+
+    Citations and government periods name the fact they belong to in `fact_entity`/`fact_id`; a
+    citation's `natural_key` is its source's key. The writer names itself with
+    `SET LOCAL credence.actor` and `credence.origin`; the triggers copy those settings.
     """
 
     __tablename__ = "change_log"
-    # History is read per fact: (entity, natural key), newest first by id.
-    __table_args__ = (Index("ix_change_log_entity_natural_key", "entity", "natural_key"),)
+    # History and versions are read per row (entity, row_id) and per fact, newest first by id.
+    __table_args__ = (
+        Index("ix_change_log_entity_row_id", "entity", "row_id", "id"),
+        Index(
+            "ix_change_log_fact",
+            "fact_entity",
+            "fact_id",
+            "id",
+            postgresql_where=text("fact_entity IS NOT NULL"),
+        ),
+        # `at` grows with the id: a BRIN index serves time ranges for almost nothing.
+        Index("ix_change_log_at", "at", postgresql_using="brin"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
     at: datetime = Field(
@@ -694,6 +712,9 @@ class ChangeLog(SQLModel, table=True):
     action: str = Field(max_length=10)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    # The fact a citation or government period belongs to (NULL for the facts themselves).
+    fact_entity: str | None = Field(default=None, max_length=40)
+    fact_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class ImportFingerprint(SQLModel, table=True):

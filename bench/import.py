@@ -34,6 +34,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -301,6 +302,82 @@ async def measure_schema_floor(url: str, data: Dataset) -> float:
         await connection.close()
 
 
+def _fuzzy_sql(column: str) -> tuple[str, str]:
+    """(earliest day, precision) of an ISO prefix cell, in SQL."""
+    value = f"nullif(s.{column}, '')"
+    day = (
+        f"CASE length({value}) WHEN 4 THEN ({value} || '-01-01')::date "
+        f"WHEN 7 THEN ({value} || '-01')::date ELSE {value}::date END"
+    )
+    precision = (
+        f"CASE length({value}) WHEN 4 THEN 'year' WHEN 7 THEN 'month' WHEN 10 THEN 'day' END"
+    )
+    return day, precision
+
+
+def _sql_floor_statements() -> list[str]:
+    """The hand-written load of recognitions.csv: COPY into a staging table, then one INSERT ...
+    SELECT into `recognition` (keys resolved by joins, dates parsed) and one into `citation`."""
+    cells = ", ".join(f'"{column}" text' for column in RECOGNITION_COLUMNS)
+    start, start_precision = _fuzzy_sql('"from"')
+    end, end_precision = _fuzzy_sql('"to"')
+    key = "s.recognizer || '>' || s.subject || '#' || s.episode"
+    return [
+        f"CREATE TEMP TABLE bench_staging ({cells}) ON COMMIT DROP",
+        # (the COPY of the file runs here: see measure_sql_floor)
+        "INSERT INTO recognition (key, recognizer_id, subject_state_id, subject_government_id, "
+        "episode, type, mode, act, from_date, from_precision, to_date, to_precision, "
+        "end_reason, confidence, notes) "
+        f"SELECT {key}, r.id, coalesce(g.state_id, t.id), g.id, s.episode::int, s.type, s.mode, "
+        f"nullif(s.act, ''), {start}, {start_precision}, {end}, {end_precision}, "
+        "nullif(s.end_reason, ''), nullif(s.confidence, ''), nullif(s.notes, '') "
+        "FROM bench_staging s JOIN state r ON r.iso3 = s.recognizer "
+        "LEFT JOIN government g ON g.key = s.subject LEFT JOIN state t ON t.iso3 = s.subject",
+        "INSERT INTO citation (source_id, recognition_id, position) "
+        "SELECT src.id, r.id, u.ord - 1 FROM bench_staging s "
+        f"JOIN recognition r ON r.key = {key} "
+        "CROSS JOIN LATERAL unnest(string_to_array(s.sources, ';')) WITH ORDINALITY u(k, ord) "
+        "JOIN source src ON src.key = u.k",
+    ]
+
+
+async def measure_sql_floor(url: str, data: Dataset) -> tuple[float, list[float]]:
+    """Seconds of the hand-written SQL load (see `_sql_floor_statements`) into the real tables
+    with every constraint, index and trigger in place, in one transaction, rolled back; and the
+    seconds of the COPY and of each INSERT. `url` must hold the states, governments and
+    sources."""
+    connection = await asyncpg.connect(to_asyncpg_dsn(url))
+    try:
+        transaction = connection.transaction()
+        await transaction.start()
+        await connection.execute(
+            "SELECT set_config('credence.actor', 'bench', true), "
+            "set_config('credence.origin', 'bench', true)"
+        )
+        steps = []
+        started = time.perf_counter()
+        create, *inserts = _sql_floor_statements()
+        await connection.execute(create)
+        step = time.perf_counter()
+        # COPY ... FROM STDIN, as psql's \\copy sends the file.
+        await connection.copy_to_table(
+            "bench_staging", source=data.folder / "recognitions.csv", format="csv", header=True
+        )
+        steps.append(time.perf_counter() - step)
+        for statement in inserts:
+            step = time.perf_counter()
+            await connection.execute(statement)
+            steps.append(time.perf_counter() - step)
+        elapsed = time.perf_counter() - started
+        loaded = await connection.fetchval("SELECT count(*) FROM recognition")
+        await transaction.rollback()
+        if loaded != data.recognitions:
+            raise SystemExit(f"the SQL floor loaded {loaded} recognitions, not {data.recognitions}")
+        return elapsed, steps
+    finally:
+        await connection.close()
+
+
 @dataclass(frozen=True, slots=True)
 class Run:
     seconds: float
@@ -435,6 +512,121 @@ def measure_into_stored(server: str, folder: Path, stored: int, new: int) -> Non
     print(f"  ratio {ratio:.2f}x (goal: within 2x -> {'met' if ratio <= 2 else 'MISSED'})")
 
 
+# --- the first import against the hand-written SQL floor ------------------------------------------
+
+
+class _Sampler:
+    """What the server is doing for one database, sampled every `interval` seconds from
+    pg_stat_activity while a command runs: a poor man's profile of where an import's time goes
+    (samples with no active statement are time spent in the client, or between statements)."""
+
+    def __init__(self, url: str, interval: float = 0.25) -> None:
+        self.url, self.interval = url, interval
+        self.samples: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        connection = await asyncpg.connect(to_asyncpg_dsn(self.url))
+        try:
+            while not self._stop.is_set():
+                rows = await connection.fetch(
+                    "SELECT query FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state = 'active' AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'"
+                )
+                for label in [_statement_label(r["query"]) for r in rows] or ["(no statement)"]:
+                    self.samples[label] = self.samples.get(label, 0) + 1
+                await asyncio.sleep(self.interval)
+        finally:
+            await connection.close()
+
+    def __enter__(self) -> "_Sampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def report(self, top: int = 8) -> list[str]:
+        total = sum(self.samples.values()) or 1
+        ranked = sorted(self.samples.items(), key=lambda item: -item[1])[:top]
+        return [f"{100 * n / total:5.1f}%  {label}" for label, n in ranked]
+
+
+def _statement_label(query: str) -> str:
+    words = " ".join(query.split())
+    return words[:110] + ("..." if len(words) > 110 else "")
+
+
+def _database(server: str, revision: str, reference: list[Path]) -> str:
+    name = f"credence_bench_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    url = with_database(server, name)
+    migrations.upgrade(url, revision)
+    if reference:
+        run_credence(url, "import", "--quiet", *map(str, reference))
+    return url
+
+
+def _drop(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    asyncio.run(_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def measure_first_import(server: str, folder: Path, rows: int, revisions: list[str]) -> None:
+    """The issue's import-speed goal: the first import of `rows` recognitions against the
+    hand-written SQL floor (COPY, one INSERT ... SELECT into recognition, one into citation,
+    every constraint, index and trigger in place), in the same run, per schema revision (the
+    history triggers differ between them); with a sampled profile of the import."""
+    started = time.perf_counter()
+    data = generate(folder, rows)
+    print(
+        f"generated {data.recognitions:,} recognitions, {data.citations:,} citations "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    bare = _database(server, "head", [])
+    try:
+        raw = asyncio.run(measure_floor(bare, data))
+    finally:
+        _drop(bare)
+    data = Dataset(data.folder, data.files, data.recognitions, data.citations, [], [])
+    results: list[tuple[str, float, list[float], Run, list[str]]] = []
+    for revision in revisions:
+        reference = _database(server, revision, data.files[:3])
+        try:
+            floor, steps = asyncio.run(measure_sql_floor(reference, data))
+        finally:
+            _drop(reference)
+        target = _database(server, revision, [])
+        try:
+            with _Sampler(target) as sampler:
+                first = run_credence(target, "import", "--json", *map(str, data.files))
+        finally:
+            _drop(target)
+        results.append((revision, floor, steps, first, sampler.report()))
+    print(f"\nrecognitions: {data.recognitions:,}   citations: {data.citations:,}")
+    print(f"raw COPY into bare tables        {raw:8.2f} s")
+    for revision, floor, steps, first, profile in results:
+        copy, recognitions, citations = steps
+        print(f"\nschema at revision {revision}:")
+        print(
+            f"  hand-written SQL floor         {floor:8.2f} s  (COPY {copy:.2f} s, "
+            f"INSERT recognition {recognitions:.2f} s, INSERT citation {citations:.2f} s)"
+        )
+        print(
+            f"  first import                   {first.seconds:8.2f} s  "
+            f"{first.seconds / floor:.2f}x the SQL floor, peak {first.peak_mb:.0f} MB "
+            f"(goal: at or below 1x -> {'met' if first.seconds <= floor else 'MISSED'})"
+        )
+        print("  where the import's time went (share of samples of the server's activity):")
+        for line in profile:
+            print(f"    {line}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="recognitions to generate")
@@ -447,9 +639,24 @@ def main() -> None:
     parser.add_argument(
         "--into-stored-only", action="store_true", help="run only the new-next-to-stored part"
     )
+    parser.add_argument(
+        "--first-import-only",
+        action="store_true",
+        help="run only the first import against the hand-written SQL floor",
+    )
+    parser.add_argument(
+        "--revisions",
+        default="head",
+        help="comma-separated schema revisions for --first-import-only (e.g. 0004,head)",
+    )
     arguments = parser.parse_args()
 
     server = server_url(arguments.database_url)
+    if arguments.first_import_only:
+        with tempfile.TemporaryDirectory(prefix="credence-bench-") as scratch:
+            revisions = arguments.revisions.split(",")
+            measure_first_import(server, Path(scratch), arguments.rows, revisions)
+        return
     if arguments.into_stored_only:
         with tempfile.TemporaryDirectory(prefix="credence-bench-") as scratch:
             measure_into_stored(server, Path(scratch), arguments.stored, arguments.new)

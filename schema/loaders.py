@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar
 
+import asyncpg
 from sqlalchemy import Row, Select, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -120,3 +121,11 @@ class Loaders:
             return [grouped[p] for p in parents]
 
         return self.loader(key, batch)
+
+    async def with_driver(self, work: Callable[[asyncpg.Connection], Awaitable[V]]) -> V:
+        """Run `work` on a pooled connection's asyncpg driver (for the domain layer's functions,
+        which take one), within this request's connection cap."""
+        async with self._connections, self._engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+            return await work(driver)

@@ -41,6 +41,7 @@ from schema.types.government import (
     Government,
     government_connection,
 )
+from schema.types.history import SCALARS, ChangeConnection, EntityKind, change_feed
 from schema.types.node import Node
 from schema.types.person import PERSON, Person, person_connection
 from schema.types.recognition import RECOGNITION, Recognition, recognition_connection
@@ -300,6 +301,23 @@ class Query:
         return None
 
     @described(
+        "The changes recorded after the `after` cursor, oldest first: poll with the "
+        "`resumeAfter` of the last answer to miss none. `entity` keeps one kind of row; with "
+        "`key`, one fact (its citations included). `first` is at most "
+        f"{MAX_PAGE_SIZE}. Exact while writers take turns on the change log, as imports and "
+        "mutations do."
+    )
+    async def changes(
+        self,
+        info: Info,
+        after: str | None = None,
+        entity: EntityKind | None = None,
+        key: str | None = None,
+        first: int | None = DEFAULT_PAGE_SIZE,
+    ) -> ChangeConnection:
+        return await change_feed(info, after=after, entity=entity, key=key, first=first)
+
+    @described(
         "States, governments and persons whose name, in any language it is stored "
         "in, resembles `text` (trigram similarity), best first. `text` has at most "
         f"{MAX_SEARCH_TEXT} characters; `first` is at most {MAX_PAGE_SIZE}."
@@ -329,7 +347,7 @@ class CredenceSchema(strawberry.Schema):
 schema = CredenceSchema(
     query=Query,
     subscription=Subscription,
-    config=StrawberryConfig(name_converter=_NameConverter()),
+    config=StrawberryConfig(name_converter=_NameConverter(), scalar_map=SCALARS),
     # Document limits and caches, variable and cost checks, error codes and masking.
     extensions=schema_extensions(),
 )

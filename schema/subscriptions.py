@@ -9,14 +9,14 @@ import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import asyncpg
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.change_feed import ChangeRow, Position
+from api import history
+from api.change_feed import Position
 from api.change_listener import ChangeListener
 from api.database_faults import database_fault
 from schema.context import Info
@@ -28,6 +28,7 @@ from schema.loaders import Entity, Loaders
 from schema.types.cooperation import AREA, COOPERATION
 from schema.types.envoy import ENVOY
 from schema.types.government import GOVERNMENT, PERIOD
+from schema.types.history import Change, EntityKind, cursor_of
 from schema.types.node import Node
 from schema.types.person import PERSON
 from schema.types.recognition import RECOGNITION, Recognition
@@ -62,7 +63,6 @@ ENTITIES: dict[str, Entity[Any]] = {
         CITATION,
     )
 }
-_TABLES_BY_TYPE = {entity.name: table for table, entity in ENTITIES.items()}
 
 # A burst of changes (an import commits thousands) is read once: a watched list is read again at
 # most this often.
@@ -72,40 +72,21 @@ _RETRY_FIRST_SECONDS = 0.2
 _RETRY_MAX_SECONDS = 5.0
 
 
-@strawberry.type(description="One recorded change, in the order changes were committed.")
+@strawberry.type(description="One change in the order changes were committed, with the row now.")
 class ChangeEvent:
     cursor: str = strawberry.field(
         description="Where this change stands in the log: pass it as `after` to resume after it."
     )
-    action: str = strawberry.field(description="`insert`, `update`, `delete` or `truncate`.")
-    entity: str = strawberry.field(description="The GraphQL type of the changed object.")
-    key: str | None = strawberry.field(description="The natural key of the changed object.")
-    at: datetime = strawberry.field(description="When the change was committed.")
-    changed_fields: list[str] = strawberry.field(
-        description="For an update, the stored columns it changed; empty otherwise."
-    )
-    _row: strawberry.Private[ChangeRow]
+    change: Change
+    _change: strawberry.Private[history.Change]
 
-    @described("The changed object as it is now; null once deleted.")
+    @described("The changed row as it is now; null once deleted.")
     async def node(self, info: Info) -> Node | None:
-        entity = ENTITIES.get(self._row.entity)
-        if entity is None or self._row.action in ("delete", "truncate"):
+        entity = ENTITIES.get(self._change.entity)
+        if entity is None or self._change.action in ("delete", "truncate"):
             return None
-        found: Node | None = await info.context.loaders.by_pk(entity).load(self._row.row_id)
+        found: Node | None = await info.context.loaders.by_pk(entity).load(self._change.row_id)
         return found
-
-    @classmethod
-    def from_row(cls, row: ChangeRow) -> "ChangeEvent":
-        entity = ENTITIES.get(row.entity)
-        return cls(
-            cursor=str(row.id),
-            action=row.action,
-            entity=entity.name if entity is not None else row.entity,
-            key=row.natural_key,
-            at=row.at,
-            changed_fields=row.changed_fields,
-            _row=row,
-        )
 
 
 def _listener(info: Info) -> ChangeListener:
@@ -113,14 +94,6 @@ def _listener(info: Info) -> ChangeListener:
     if listener is None:
         raise BadUserInput("Subscriptions are served over WebSocket and Server-Sent Events only.")
     return listener
-
-
-def _cursor(after: str | None) -> int | None:
-    if after is None:
-        return None
-    if not after.isdigit() or len(after) > 19:
-        raise BadUserInput(f"`after` must be a change cursor (digits), got {after!r}.")
-    return int(after)
 
 
 @asynccontextmanager
@@ -150,50 +123,69 @@ class Subscription:
     @_subscription(
         description=(
             "Every change committed from now on (or, with `after`, every change after that "
-            "cursor first), in order, each once. `entity` (a type name such as `Recognition`) "
-            "and `key` (a natural key) narrow the stream."
+            "cursor first: a cursor of this stream or of the `changes` feed), in order, each "
+            "once. `entity` keeps one kind of row; with `key`, one fact (its citations and "
+            "periods included)."
         )
     )
     async def changes(
         self,
         info: Info,
         after: str | None = None,
-        entity: str | None = None,
+        entity: EntityKind | None = None,
         key: str | None = None,
     ) -> AsyncGenerator[ChangeEvent, None]:
         listener = _listener(info)
-        cursor = _cursor(after)
-        table = None
-        if entity is not None:
-            table = _TABLES_BY_TYPE.get(entity)
-            if table is None:
-                names = ", ".join(sorted(_TABLES_BY_TYPE))
-                raise BadUserInput(f"Unknown entity {entity!r}: one of {names}.")
+        checked = cursor_of(after)
+        if key is not None and (entity is None or entity.value not in history.KEY_COLUMNS):
+            raise BadUserInput("key needs an entity with natural keys")
         context = info.context
         engine = context.engine
+        table = entity.value if entity is not None else None
+        # With a key: the fact's row ids (one before a delete and a new insert), and its parts.
+        fact_ids: set[int] = set()
 
         async def start() -> Position:
-            if cursor is not None:
-                return Position(cursor=cursor)
             async with _driver(engine) as connection:
+                if table is not None and key is not None:
+                    column = history.KEY_COLUMNS[table]
+                    rows = await connection.fetch(
+                        f"SELECT id FROM {table} WHERE {column} = $1", key
+                    )
+                    fact_ids.update(row["id"] for row in rows)
+                if checked is not None:
+                    return Position(cursor=history.decode_cursor(checked))
                 return await Position.at_present(connection)
+
+        def wanted(change: history.Change) -> bool:
+            if table is None:
+                return True
+            if key is None:
+                return change.entity == table
+            if change.entity == table and change.natural_key == key:
+                fact_ids.add(change.row_id)
+            return (change.entity == table and change.row_id in fact_ids) or (
+                change.fact_entity == table and change.fact_id in fact_ids
+            )
 
         position: Position = await _retrying(start, "A change stream")
         while True:
             wake = listener.next_wake()
 
-            async def read() -> list[ChangeRow]:
+            async def read() -> tuple[list[history.Change], dict[Any, str]]:
                 async with _driver(engine) as connection:
-                    return await position.read(connection)
+                    changes = [c for c in await position.read(connection) if wanted(c)]
+                    return changes, await history.fact_keys(connection, changes)
 
-            rows: list[ChangeRow] = await _retrying(read, "A change stream")
-            for row in rows:
-                if (table is None or row.entity == table) and (
-                    key is None or row.natural_key == key
-                ):
-                    # Fresh loaders per event: a cached row must never stand for a newer one.
-                    context.loaders = Loaders(engine)
-                    yield ChangeEvent.from_row(row)
+            changes, fact_keys = await _retrying(read, "A change stream")
+            for change in changes:
+                # Fresh loaders per event: a cached row must never stand for a newer one.
+                context.loaders = Loaders(engine)
+                yield ChangeEvent(
+                    cursor=change.cursor,
+                    change=Change.of(change, fact_keys.get((change.fact_entity, change.fact_id))),
+                    _change=change,
+                )
             if position.more:
                 continue
             # Waiting on a gap: the transaction may roll back, which notifies no one.

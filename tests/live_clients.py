@@ -23,9 +23,10 @@ from api.settings import Settings
 from tests.live_server import free_port
 
 CHANGES = """
-subscription ($after: String, $entity: String, $key: String) {
+subscription ($after: String, $entity: Entity, $key: String) {
   changes(after: $after, entity: $entity, key: $key) {
-    cursor action entity key changedFields
+    cursor
+    change { action entity key changes { field before after } }
     node { id ... on State { iso3 name officialName } }
   }
 }

@@ -12,6 +12,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from api.database_url import to_asyncpg_dsn
+from api.history import decode_cursor, encode_cursor
 from api.importer import import_files
 from tests.live_clients import SseClient, StalledWsClient, WsClient, serving
 from tests.live_server import live_server
@@ -32,11 +33,11 @@ async def _sql(database_url: str, *statements: str) -> None:
         await connection.close()
 
 
-async def _newest(database_url: str) -> int:
+async def _newest(database_url: str) -> str:
     connection = await asyncpg.connect(to_asyncpg_dsn(database_url))
     try:
         newest: int = await connection.fetchval("SELECT coalesce(max(id), 0) FROM change_log")
-        return newest
+        return encode_cursor(newest)
     finally:
         await connection.close()
 
@@ -52,23 +53,25 @@ async def test_websocket_and_sse_clients_receive_an_import_and_a_sql_change(
     database_url: str, tmp_path: Path
 ) -> None:
     async with serving(database_url) as base:
-        after = {"after": str(await _newest(database_url))}
+        after = {"after": await _newest(database_url)}
         async with WsClient.open(base) as ws, SseClient.open(base, variables=after) as sse:
             await ws.subscribe("1", variables=after)
             await _import_states(database_url, tmp_path)
             await _sql(database_url, "UPDATE state SET name = 'Islamic Emirate' WHERE iso3 = 'AFG'")
             for got in (await ws.events("1", 4), await sse.events(4)):
                 events = [data["changes"] for data in got]
-                assert [(e["action"], e["key"]) for e in events] == [
-                    ("insert", "AFG"),
-                    ("insert", "PAK"),
-                    ("insert", "RUS"),
-                    ("update", "AFG"),
+                assert [(e["change"]["action"], e["change"]["key"]) for e in events] == [
+                    ("INSERT", "AFG"),
+                    ("INSERT", "PAK"),
+                    ("INSERT", "RUS"),
+                    ("UPDATE", "AFG"),
                 ]
                 assert events[0]["node"]["iso3"] == "AFG"
-                assert events[3]["changedFields"] == ["name"]
+                assert events[3]["change"]["changes"] == [
+                    {"field": "name", "before": "Afghanistan", "after": "Islamic Emirate"}
+                ]
                 assert events[3]["node"]["name"] == "Islamic Emirate"
-                cursors = [int(e["cursor"]) for e in events]
+                cursors = [decode_cursor(e["cursor"]) for e in events]
                 assert cursors == sorted(cursors)
 
 
@@ -77,13 +80,13 @@ async def test_without_after_the_stream_starts_at_the_present(
 ) -> None:
     await _import_states(database_url, tmp_path)
     async with serving(database_url) as base, WsClient.open(base) as ws:
-        await ws.subscribe("now", variables={"entity": "State"})
+        await ws.subscribe("now", variables={"entity": "STATE"})
         # The subscription reads its starting point as it starts; a change made before it
         # has must not count, so give it that moment (this is ordering, not a timing check).
         await asyncio.sleep(1.0)
         await _sql(database_url, "UPDATE state SET name = 'Pakistan (new)' WHERE iso3 = 'PAK'")
         [event] = await ws.events("now", 1)
-        assert event["changes"]["key"] == "PAK"
+        assert event["changes"]["change"]["key"] == "PAK"
         assert event["changes"]["node"]["name"] == "Pakistan (new)"
 
 
@@ -93,7 +96,7 @@ async def test_a_client_that_reconnects_with_its_cursor_gets_all_100_missed_chan
     await _import_states(database_url, tmp_path)
     async with serving(database_url) as base:
         async with WsClient.open(base) as ws:
-            await ws.subscribe("1", variables={"after": "0"})
+            await ws.subscribe("1", variables={"after": encode_cursor(0)})
             seen = await ws.events("1", 3)
         cursor = seen[-1]["changes"]["cursor"]
         # Disconnected: 100 changes in 100 transactions.
@@ -107,11 +110,14 @@ async def test_a_client_that_reconnects_with_its_cursor_gets_all_100_missed_chan
             # Nothing more is queued: the next thing the stream sends is the next change.
             await _sql(database_url, "UPDATE state SET name = 'Last' WHERE iso3 = 'AFG'")
             [last] = await ws.events("again", 1)
-    cursors = [int(e["cursor"]) for e in events]
+    cursors = [decode_cursor(e["cursor"]) for e in events]
     assert cursors == sorted(set(cursors)) and len(cursors) == 100
-    assert cursors[0] > int(cursor)
+    assert cursors[0] > decode_cursor(cursor)
     assert [e["node"]["name"] for e in events] == ["Name 99"] * 100  # the node as it is now
-    assert last["changes"]["key"] == "AFG" and int(last["changes"]["cursor"]) > cursors[-1]
+    assert (
+        last["changes"]["change"]["key"] == "AFG"
+        and decode_cursor(last["changes"]["cursor"]) > cursors[-1]
+    )
 
 
 async def test_a_transaction_that_commits_after_a_later_one_is_not_lost(
@@ -120,7 +126,7 @@ async def test_a_transaction_that_commits_after_a_later_one_is_not_lost(
     """Transaction A takes the lower change id but commits last: the stream waits for it and
     delivers A then B, each once."""
     await _import_states(database_url, tmp_path)
-    start = str(await _newest(database_url))
+    start = await _newest(database_url)
     slow = await asyncpg.connect(to_asyncpg_dsn(database_url))
     try:
         async with serving(database_url) as base, WsClient.open(base) as ws:
@@ -136,15 +142,15 @@ async def test_a_transaction_that_commits_after_a_later_one_is_not_lost(
             events = [d["changes"] for d in await ws.events("1", 2)]
     finally:
         await slow.close()
-    assert [e["key"] for e in events] == ["AFG", "PAK"]
-    assert int(events[0]["cursor"]) < int(events[1]["cursor"])
+    assert [e["change"]["key"] for e in events] == ["AFG", "PAK"]
+    assert decode_cursor(events[0]["cursor"]) < decode_cursor(events[1]["cursor"])
 
 
 async def test_a_rolled_back_change_holds_the_stream_only_until_it_ends(
     database_url: str, tmp_path: Path
 ) -> None:
     await _import_states(database_url, tmp_path)
-    start = str(await _newest(database_url))
+    start = await _newest(database_url)
     slow = await asyncpg.connect(to_asyncpg_dsn(database_url))
     try:
         async with (
@@ -160,7 +166,7 @@ async def test_a_rolled_back_change_holds_the_stream_only_until_it_ends(
             [event] = await ws.events("1", 1)
     finally:
         await slow.close()
-    assert event["changes"]["key"] == "PAK"
+    assert event["changes"]["change"]["key"] == "PAK"
 
 
 async def test_recognitions_of_sends_the_list_again_only_when_it_changed(
@@ -252,11 +258,13 @@ async def test_a_consumer_that_never_reads_is_closed_while_another_keeps_up(
     settings = {"live_queue_size": 4, "live_slow_consumer_seconds": 1.0}
     async with serving(database_url, **settings) as base, WsClient.open(base) as fast:
         slow = await StalledWsClient.open(base)
-        await fast.subscribe("fast", LARGE_EVENTS, {"after": "0"})
-        await slow.subscribe("slow", LARGE_EVENTS, {"after": "0"})
+        await fast.subscribe("fast", LARGE_EVENTS, {"after": encode_cursor(0)})
+        await slow.subscribe("slow", LARGE_EVENTS, {"after": encode_cursor(0)})
         await _sql(database_url, *MANY_LARGE_CHANGES)
         got = [d["changes"] for d in await fast.events("fast", 2100)]
-        assert [int(e["cursor"]) for e in got] == sorted({int(e["cursor"]) for e in got})
+        assert [decode_cursor(e["cursor"]) for e in got] == sorted(
+            {decode_cursor(e["cursor"]) for e in got}
+        )
         # Now the slow client reads what reached it: part of the stream, then the reason.
         slow.read_freely()
         received: list[dict[str, Any]] = []
@@ -274,8 +282,8 @@ async def test_a_consumer_that_never_reads_is_closed_while_another_keeps_up(
             assert message["type"] == "next" and message["id"] == "resumed", message
             rest.append(message["payload"]["data"]["changes"])
         slow.close()
-    cursors = [int(e["cursor"]) for e in received + rest]
-    assert cursors == [int(e["cursor"]) for e in got]
+    cursors = [decode_cursor(e["cursor"]) for e in received + rest]
+    assert cursors == [decode_cursor(e["cursor"]) for e in got]
 
 
 async def test_sigterm_closes_streams_with_going_away_and_the_process_exits(

@@ -22,6 +22,7 @@ from schema.pagination import Branch, Connection, connection
 from schema.types import government as _government
 from schema.types import state as _state
 from schema.types.enums import CooperationStance
+from schema.types.history import Recorded
 from schema.types.node import Node
 from schema.types.source import Citation, Source, cited, sources_cited
 
@@ -41,7 +42,7 @@ CooperationPartner = Annotated[
 
 
 @strawberry.type(description="An area of cooperation, from a small controlled vocabulary.")
-class CooperationArea(Node):
+class CooperationArea(Node, Recorded):
     __slots__ = ("_parent_pk", "_pk", "code", "label")
     _pk: strawberry.Private[int]
     _parent_pk: strawberry.Private[int | None]
@@ -86,7 +87,7 @@ async def all_areas(info: Info) -> list[CooperationArea]:
 @strawberry.type(
     description="An area of cooperation a state declared with a state or a government."
 )
-class Cooperation(Node):
+class Cooperation(Node, Recorded):
     __slots__ = (
         "_partner_government_pk",
         "_partner_state_pk",

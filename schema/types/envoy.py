@@ -17,6 +17,7 @@ from schema.types import government as _government
 from schema.types import person as _person
 from schema.types import state as _state
 from schema.types.enums import EnvoyEndReason, EnvoyRank
+from schema.types.history import Recorded
 from schema.types.node import Node
 from schema.types.source import Citation, Source, cited, sources_cited
 
@@ -41,7 +42,7 @@ EnvoySender = Annotated[
     "state: the copy of credentials goes to the foreign ministry, the letter of credence to the "
     "head of state."
 )
-class Envoy(Node):
+class Envoy(Node, Recorded):
     __slots__ = (
         "_copy_received_by_pk",
         "_credentials_received_by_pk",

@@ -31,6 +31,7 @@ from schema.types import envoy as _envoy
 from schema.types import recognition as _recognition
 from schema.types import sanction as _sanction
 from schema.types import state as _state
+from schema.types.history import Recorded
 from schema.types.node import Node
 from schema.types.source import Citation, Source, cited, sources_cited
 
@@ -81,7 +82,7 @@ PERIOD = Entity(
 
 
 @strawberry.type(description="A government of a state, keyed `ISO3:slug`.")
-class Government(Node):
+class Government(Node, Recorded):
     __slots__ = ("_pk", "_state_pk", "form", "key", "name", "native_name", "short_name")
     _pk: strawberry.Private[int]
     _state_pk: strawberry.Private[int]

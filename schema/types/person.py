@@ -16,6 +16,7 @@ from schema.pagination import AsOf, Branch, Connection, Cursor, PageSize, connec
 from schema.types import envoy as _envoy
 from schema.types import sanction as _sanction
 from schema.types import state as _state
+from schema.types.history import Recorded
 from schema.types.node import Node
 from schema.types.source import Citation, Source, cited, sources_cited
 
@@ -34,7 +35,7 @@ _lazy_sanction = strawberry.lazy("schema.types.sanction")
     description="A person: an official or an envoy. `aliases` holds other spellings and "
     "names, in any script."
 )
-class Person(Node):
+class Person(Node, Recorded):
     __slots__ = ("_nationality_pk", "_pk", "aliases", "key", "name")
     _pk: strawberry.Private[int]
     _nationality_pk: strawberry.Private[int | None]

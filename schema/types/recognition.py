@@ -27,6 +27,7 @@ from schema.types.enums import (
     RecognitionMode,
     RecognitionType,
 )
+from schema.types.history import Recorded
 from schema.types.node import Node
 from schema.types.source import Citation, Source, cited, sources_cited
 
@@ -49,7 +50,7 @@ def _optional(enum: type[Any], value: str | None) -> Any:
 
 
 @strawberry.type(description="One episode of a state recognizing a state or a government.")
-class Recognition(Node):
+class Recognition(Node, Recorded):
     __slots__ = (
         "_pk",
         "_subject_government_pk",

@@ -21,6 +21,7 @@ from schema.types import government as _government
 from schema.types import person as _person
 from schema.types import state as _state
 from schema.types.enums import SanctionMeasure, SanctionStatus, TargetKind
+from schema.types.history import Recorded
 from schema.types.node import Node, Organization
 from schema.types.source import Citation, Source, cited, sources_cited
 
@@ -44,7 +45,7 @@ SanctionTarget = Annotated[
 
 
 @strawberry.type(description="A sanctions regime or listing in force for a period.")
-class Sanction(Node):
+class Sanction(Node, Recorded):
     __slots__ = (
         "_pk",
         "_target_government_pk",

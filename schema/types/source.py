@@ -12,6 +12,7 @@ from schema.inputs.source import SOURCE_ORDERINGS, SourceOrder, SourceWhere, sou
 from schema.loaders import AnyRow, Entity
 from schema.pagination import Connection, connection
 from schema.types.enums import Confidence, SourceKind
+from schema.types.history import Recorded
 from schema.types.node import Node
 
 _s = tables.source.c
@@ -19,7 +20,7 @@ _c = tables.citation.c
 
 
 @strawberry.type(description="A document facts are taken from.")
-class Source(Node):
+class Source(Node, Recorded):
     __slots__ = (
         "_pk",
         "key",

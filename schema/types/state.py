@@ -30,6 +30,7 @@ from schema.types import government as _government
 from schema.types import recognition as _recognition
 from schema.types import sanction as _sanction
 from schema.types.enums import StateKind
+from schema.types.history import Recorded
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ _lazy_cooperation = strawberry.lazy("schema.types.cooperation")
 
 
 @strawberry.type(description="A state, by its ISO 3166-1 alpha-3 code (or a historic one).")
-class State(Node):
+class State(Node, Recorded):
     __slots__ = ("_pk", "iso2", "iso3", "kind", "name", "numeric", "official_name")
     _pk: strawberry.Private[int]
     iso3: str
