@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from api.auth import authenticator_for
 from api.change_listener import ChangeListener
 from api.database import create_engine
 from api.runtime import tune_garbage_collector
@@ -111,6 +112,7 @@ class _Database:
             statement_timeout=settings.statement_timeout,
             connect_timeout=settings.connect_timeout,
             pool_timeout=settings.pool_timeout,
+            read_only=True,
         )
         try:
             yield
@@ -135,6 +137,8 @@ def create_app(
         ),
         only=settings.persisted_only,
     )
+    # Also checked first: a key file that cannot be read stops the start.
+    authenticator = authenticator_for(settings)
     database = _Database(url=database_url, settings=settings, engine=engine)
 
     async def healthz(request: Request) -> JSONResponse:
@@ -166,6 +170,7 @@ def create_app(
             DataVersion(lambda: database.engine, ttl=settings.data_version_ttl),
             settings.cache_control,
         ),
+        authenticator=authenticator,
     )
     if settings.metrics_path:
         # After the view: the metrics read its compiled path's counters.
@@ -184,6 +189,7 @@ def create_app(
             connections=settings.live_connections,
             keepalive_seconds=settings.live_keepalive_seconds,
         ),
+        authenticator=authenticator,
     )
     database.live = live
 
@@ -199,7 +205,12 @@ def create_app(
         # request that accepts one (graphql-sse); everything else is the view's.
         Route(
             "/graphql",
-            WithEventStreams(live, graphql, max_body_bytes=settings.max_body_bytes),
+            WithEventStreams(
+                live,
+                graphql,
+                max_body_bytes=settings.max_body_bytes,
+                retry_after=settings.retry_after,
+            ),
             name="graphql",
         ),
         WebSocketRoute("/graphql", subscriptions),

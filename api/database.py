@@ -27,14 +27,21 @@ def create_engine(
     statement_timeout: float | None = None,
     connect_timeout: float = 10.0,
     pool_timeout: float = 30.0,
+    read_only: bool = False,
 ) -> AsyncEngine:
     """An engine whose every wait is bounded.
 
+    `read_only` makes READ ONLY the default of every transaction (the GraphQL service's engine).
     `statement_timeout` (seconds) is set in PostgreSQL for each connection, so a statement the
     server runs too long is cancelled by the server itself; the client gives up a little later
     (asyncpg's command timeout), which covers a server that stopped answering altogether.
     """
     server_settings = {"application_name": application_name}
+    if read_only:
+        # Every transaction on these connections is READ ONLY unless it says otherwise (the
+        # mutations' `BEGIN READ WRITE`): a bug in a read path cannot write, and it costs no
+        # round trip (a startup parameter, sent with the connection).
+        server_settings["default_transaction_read_only"] = "on"
     connect_args: dict[str, object] = {"timeout": connect_timeout}
     if statement_timeout is not None:
         server_settings["statement_timeout"] = str(round(statement_timeout * 1000))

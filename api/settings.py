@@ -3,7 +3,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from platformdirs import user_data_path
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -78,6 +78,20 @@ class Settings(BaseSettings):
     cache_control: str = "no-cache"
     data_version_ttl: float = Field(default=1.0, ge=0)
 
+    # Who may do what: `Authorization: Bearer <JWT>` (see api.auth). HS256 tokens verify with the
+    # shared secret (at least 32 bytes, as RFC 7518 asks of an HS256 key); RS256/ES256 tokens
+    # with a PEM public key file or an identity provider's JWKS URL. The issuer and audience are
+    # checked when set. The role is read from role_claim (a dotted path reaches into nested
+    # claims); requests without a token read as anonymous readers unless anonymous_read is off.
+    jwt_secret: SecretStr | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_role_claim: str = Field(default="credence_role", min_length=1)
+    # Seconds of clock difference tolerated on `exp`, `nbf` and `iat`.
+    jwt_leeway: float = Field(default=30.0, ge=0)
+    anonymous_read: bool = True
     # Live changes (subscriptions over WebSocket and Server-Sent Events). The listening
     # connection needs a direct session on the primary (LISTEN fails through PgBouncer's
     # transaction mode): DATABASE_LISTEN_URL names it when DATABASE_URL does not.
@@ -98,6 +112,26 @@ class Settings(BaseSettings):
         # `https://a.example,https://b.example` from the environment; a list from code.
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator(
+        "jwt_secret",
+        "jwt_public_key_file",
+        "jwt_jwks_url",
+        "jwt_issuer",
+        "jwt_audience",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # `CREDENCE_JWT_ISSUER=` in a .env file means "not configured", not "the empty issuer".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < 32:
+            raise ValueError("CREDENCE_JWT_SECRET must be at least 32 bytes long")
         return value
 
 

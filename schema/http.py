@@ -6,10 +6,11 @@ accepts `application/graphql-response+json` gets it, with 4xx for request errors
 does not parse or validate); HTTP errors are GraphQL-shaped JSON, not plain text; and GraphiQL is
 our own page with its assets served from the package (no CDN).
 
-Each further concern has a module of its own: which origins may call from a browser
-(`http_cors`), compression of large answers (`http_compression`), persisted queries resolved to
-plain requests before anything else reads them (`persisted_queries`), ETags and Cache-Control of
-GET queries (`http_cache`), and the Prometheus metrics this view feeds (`metrics`).
+Each further concern has a module of its own: who the request acts as, from its bearer token
+(`http_auth`), which origins may call from a browser (`http_cors`), compression of large answers
+(`http_compression`), persisted queries resolved to plain requests before anything else reads
+them (`persisted_queries`), ETags and Cache-Control of GET queries (`http_cache`), and the
+Prometheus metrics this view feeds (`metrics`).
 """
 
 import html
@@ -43,11 +44,13 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from api.auth import AuthConfig, Authenticator
 from api.database_faults import DatabaseFault, database_fault
 from schema.compiled.executor import CompiledReads
 from schema.context import Context, create_context
 from schema.database_faults import SERVICE_UNAVAILABLE_CODE, fault_error
 from schema.document_cache import documents_for, parse_document
+from schema.http_auth import principal_of, request_principal
 from schema.http_cache import PRIVATE, HttpCache, carries_credentials, etag, matches
 from schema.http_guard import (
     ClientDisconnected,
@@ -182,6 +185,7 @@ class GraphQLView(GraphQL[Context, None]):
         metrics: Metrics | None = None,
         persisted_queries: PersistedQueries | None = None,
         cache: HttpCache | None = None,
+        authenticator: Authenticator | None = None,
     ) -> None:
         # No subscriptions: the schema has none, and nothing here speaks WebSocket.
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=())
@@ -205,6 +209,8 @@ class GraphQLView(GraphQL[Context, None]):
         self.persisted = persisted_queries
         # ETags and Cache-Control for GET queries (see schema.http_cache).
         self.cache = cache
+        # Bearer tokens (see schema.http_auth); with no keys configured, any token is refused.
+        self.authenticator = authenticator or Authenticator(AuthConfig())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -244,6 +250,12 @@ class GraphQLView(GraphQL[Context, None]):
     async def _respond(self, request: Request, media_type: str, served: "_Served") -> Response:
         if wants_graphiql(request.method, request.headers.get("accept")):
             return await self.render_graphql_ide(request)
+        # Before anything reads the request: a refused token is refused on every path.
+        principal = await request_principal(
+            request, self.authenticator, media_type, self.limits.retry_after
+        )
+        if isinstance(principal, Response):
+            return principal
         query_string: bytes = request.scope["query_string"]
         params = await read_params(request)
         if params is not None and self.persisted is not None:
@@ -427,7 +439,9 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Context:
         # Only HTTP reaches this view (the route matches no WebSocket), so this is a Request.
         assert isinstance(request, Request)
-        return create_context(engine=self._engine(), request=request)
+        return create_context(
+            engine=self._engine(), request=request, principal=principal_of(request.scope)
+        )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

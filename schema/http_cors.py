@@ -31,8 +31,9 @@ ALLOWED_HEADERS = (
     "apollographql-client-version",
 )
 # Response headers a page may read besides the safelisted ones (ETag, so a client can
-# revalidate; our ids, so a frontend can quote them in a bug report).
-EXPOSED_HEADERS = ("etag", "x-request-id", "x-credence-executor")
+# revalidate; our ids, so a frontend can quote them in a bug report; a 401's challenge, which
+# says why a token was refused).
+EXPOSED_HEADERS = ("etag", "x-request-id", "x-credence-executor", "www-authenticate")
 
 
 class CorsConfigurationError(ValueError):

@@ -26,6 +26,7 @@ from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from api.auth import Authenticator
 from api.change_listener import ChangeListener
 from api.roles import ANONYMOUS, Principal
 from schema.context import Context, create_context
@@ -104,8 +105,11 @@ class Live:
         engine: Callable[[], AsyncEngine],
         listener: Callable[[], ChangeListener],
         limits: LiveLimits,
+        authenticator: Authenticator | None = None,
     ) -> None:
         self.schema = schema
+        # Verifies the token of a connection (WebSocket) or a request (event stream).
+        self.authenticator = authenticator
         self._engine = engine
         self._listener = listener
         self.limits = limits

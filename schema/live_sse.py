@@ -14,9 +14,12 @@ from urllib.parse import parse_qs
 
 import orjson
 from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.roles import ANONYMOUS
+from api.roles import ANONYMOUS, Principal
+from schema.http_auth import request_principal
 from schema.http_guard import ClientDisconnected, read_body
 from schema.live import Live
 
@@ -74,8 +77,24 @@ async def _json_error(send: Send, status: int, message: str, headers: list[Any])
 
 
 async def serve_event_stream(
-    live: Live, scope: Scope, receive: Receive, send: Send, *, max_body_bytes: int
+    live: Live,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    *,
+    max_body_bytes: int,
+    retry_after: int,
 ) -> None:
+    principal: Principal = ANONYMOUS
+    if live.authenticator is not None:
+        # Refused before the stream opens, as a query would be: 401 with its challenge.
+        verified = await request_principal(
+            Request(scope), live.authenticator, "application/json", retry_after
+        )
+        if isinstance(verified, Response):
+            await verified(scope, receive, send)
+            return
+        principal = verified
     try:
         params = await _params(scope, receive, max_body_bytes)
     except ClientDisconnected:
@@ -94,12 +113,14 @@ async def serve_event_stream(
         )
         return
     try:
-        await _stream(live, params, receive, send)
+        await _stream(live, params, principal, receive, send)
     finally:
         live.release()
 
 
-async def _stream(live: Live, params: dict[str, Any], receive: Receive, send: Send) -> None:
+async def _stream(
+    live: Live, params: dict[str, Any], principal: Principal, receive: Receive, send: Send
+) -> None:
     await send(
         {
             "type": "http.response.start",
@@ -125,7 +146,7 @@ async def _stream(live: Live, params: dict[str, Any], receive: Receive, send: Se
         await write(event("next", {"errors": errors}))
 
     async def run() -> bool:
-        await live.stream(params, live.context(ANONYMOUS), next_, refuse)
+        await live.stream(params, live.context(principal), next_, refuse)
         await write(event("complete", None))
         return True
 
@@ -159,15 +180,21 @@ async def _stream(live: Live, params: dict[str, Any], receive: Receive, send: Se
 class WithEventStreams:
     """`app` (the GraphQL endpoint), with requests that accept an event stream served here."""
 
-    def __init__(self, live: Live, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, live: Live, app: ASGIApp, *, max_body_bytes: int, retry_after: int) -> None:
         self.live = live
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.retry_after = retry_after
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and wants_event_stream(scope):
             await serve_event_stream(
-                self.live, scope, receive, send, max_body_bytes=self.max_body_bytes
+                self.live,
+                scope,
+                receive,
+                send,
+                max_body_bytes=self.max_body_bytes,
+                retry_after=self.retry_after,
             )
         else:
             await self.app(scope, receive, send)

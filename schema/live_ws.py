@@ -16,7 +16,9 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from api.auth import AuthenticationError, KeySetUnavailable
 from api.roles import ANONYMOUS, Principal
+from schema.http_auth import KEYS_UNAVAILABLE_MESSAGE
 from schema.live import (
     TOO_MANY_SUBSCRIPTIONS_CODE,
     Live,
@@ -123,8 +125,30 @@ class _Connection:
             raise _Closed(4400, f"Invalid message type {kind!r}")
 
     async def _authenticate(self, payload: Any) -> Principal:
-        # Anonymous readers until tokens are verified here (see api.auth).
-        return ANONYMOUS
+        """The principal of the token in `connection_init`'s payload (`Authorization` as in
+        HTTP, or `token`), else of the handshake's `Authorization` header; refused with 4403."""
+        authenticator = self.live.authenticator
+        if authenticator is None:
+            return ANONYMOUS
+        given = payload if isinstance(payload, dict) else {}
+        authorization = given.get("Authorization") or given.get("authorization")
+        if authorization is None and isinstance(given.get("token"), str):
+            authorization = f"Bearer {given['token']}"
+        if authorization is None:
+            authorization = self.websocket.headers.get("authorization")
+        if authorization is not None and not isinstance(authorization, str):
+            raise _Closed(4400, "Invalid message: `Authorization` must be a string")
+        if authorization is None and authenticator.config.anonymous_read:
+            return ANONYMOUS
+        try:
+            return await authenticator.authenticate(authorization)
+        except AuthenticationError as error:
+            logger.info("WebSocket connection refused (4403): %s", error.reason)
+            # A close reason holds at most 123 bytes.
+            reason = f"Forbidden: {error.reason}".encode()[:123].decode(errors="ignore")
+            raise _Closed(4403, reason) from None
+        except KeySetUnavailable:
+            raise _Closed(TRY_AGAIN_LATER, KEYS_UNAVAILABLE_MESSAGE[:123]) from None
 
     async def _subscribe(self, message: dict[str, Any]) -> None:
         if not self.acknowledged:

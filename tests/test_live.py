@@ -1,20 +1,27 @@
 """Subscriptions over a real server and real clients: what a frontend watching changes sees."""
 
 import asyncio
+import json
 import os
 import signal
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import psutil
 import pytest
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
+from api.auth import AuthConfig, mint_token
 from api.database_url import to_asyncpg_dsn
 from api.history import decode_cursor, encode_cursor
 from api.importer import import_files
-from tests.live_clients import SseClient, StalledWsClient, WsClient, serving
+from api.roles import Role
+from api.settings import Settings
+from tests.live_clients import CHANGES, SseClient, StalledWsClient, WsClient, serving
 from tests.live_server import live_server
 
 STATES = """iso3,iso2,numeric,name,official_name,kind
@@ -300,3 +307,50 @@ async def test_sigterm_closes_streams_with_going_away_and_the_process_exits(
             assert closed.value.rcvd.reason == "The server is shutting down"
             assert await sse.event(within=20) is None  # the stream ended (no `complete`)
         assert psutil.Process(pid).wait(timeout=20) is not None
+
+
+SECRET = "a-test-secret-of-at-least-32-bytes-long"
+
+
+async def test_an_unauthorized_subscription_is_refused_before_anything_streams(
+    database_url: str,
+) -> None:
+    settings = Settings(_env_file=None, jwt_secret=SECRET, anonymous_read=False)  # type: ignore[call-arg]
+    token = mint_token(
+        AuthConfig.from_settings(settings), role=Role.ADMIN, subject="ed", ttl_seconds=60
+    )
+    overrides = {"jwt_secret": SECRET, "anonymous_read": False}
+    async with serving(database_url, **overrides) as base:
+        url = base.replace("http://", "ws://") + "/graphql"
+        for payload in ({}, {"Authorization": "Bearer not-a-token"}):
+            async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+                await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+                with pytest.raises(ConnectionClosed) as closed:
+                    await asyncio.wait_for(ws.recv(), 10)
+                assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+                assert closed.value.rcvd.reason.startswith("Forbidden: ")
+        async with httpx.AsyncClient(base_url=base) as http:
+            refused = await http.post(
+                "/graphql",
+                json={"query": CHANGES},
+                headers={"accept": "text/event-stream"},
+            )
+        assert refused.status_code == 401
+        assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        # With a token: the admin's stream shows who made each change.
+        start = await _newest(database_url)
+        query = "subscription ($after: String) { changes(after: $after) { change { actor } } }"
+        async with WsClient.open(base, payload={"Authorization": f"Bearer {token}"}) as ws:
+            await ws.subscribe("1", query, {"after": start})
+            await _sql(
+                database_url,
+                "SET credence.actor = 'editor@example.org'",
+                "INSERT INTO state (iso3, name) VALUES ('AAA', 'A')",
+            )
+            [event] = await ws.events("1", 1)
+        async with SseClient.open(
+            base, query, {"after": start}, headers={"authorization": f"Bearer {token}"}
+        ) as sse:
+            [streamed] = await sse.events(1)
+    assert event["changes"]["change"]["actor"] == "editor@example.org"
+    assert streamed == event

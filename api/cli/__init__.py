@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from api.cli import data, db, schema_sdl, serve
+from api.cli import data, db, schema_sdl, serve, token
 
 app = typer.Typer(
     name="credence",
@@ -39,6 +39,7 @@ def _options(
 
 
 app.command("serve")(serve.serve)
+app.command("token")(token.token)
 app.add_typer(db.app, name="db")
 app.add_typer(schema_sdl.app, name="schema")
 data.register(app)
@@ -67,8 +68,17 @@ def main() -> None:
 def _describe(error: Exception) -> str:
     if isinstance(error, OSError) and error.filename is not None:
         return f"{error.strerror or error}: {error.filename}"
+    from pydantic import ValidationError
+
     from api.database_faults import DatabaseFault, database_fault
 
+    if isinstance(error, ValidationError) and error.title == "Settings":
+        # A setting from the environment or .env: name it and say what is wrong with it.
+        problems = (
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        return f"invalid settings: {'; '.join(problems)}"
     fault = database_fault(error)
     if fault is DatabaseFault.UNAVAILABLE:
         return f"the database is unavailable ({type(error).__name__}: {error})"

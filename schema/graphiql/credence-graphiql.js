@@ -14,6 +14,10 @@
     fetcher: fetcher,
     defaultQuery: example,
     defaultEditorToolsVisibility: false,
+    // The headers tab sends its headers with every request: where a token goes,
+    // {"Authorization": "Bearer <token>"}. Kept for the page's life only, never in storage.
+    isHeadersEditorEnabled: true,
+    shouldPersistHeaders: false,
   };
   // A link such as /graphql?query=...&variables=... (the GET form of a request) opens GraphiQL
   // with that query and its variables filled in, so a query can be shared as a URL.

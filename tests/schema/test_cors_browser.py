@@ -16,22 +16,28 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from api.app import create_app
+from api.auth import AuthConfig, mint_token
+from api.roles import Role
 from api.settings import Settings
 from tests.schema.browser import CHROMIUM_ARGS
 from tests.schema.threaded_server import serve_in_thread
 
 pytestmark = pytest.mark.browser
 
+# A real token: the page sends Authorization, which makes its fetch need a preflight.
+SECRET = "a-test-secret-of-more-than-32-bytes!"
+TOKEN = mint_token(AuthConfig(secret=SECRET), role=Role.READER, subject="tests", ttl_seconds=3600)
+
 # The frontend: a page whose script asks Credence with a JSON POST (so the browser sends a
 # preflight first) and reports either the data or why the fetch failed.
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>frontend</title></head><body>
 <script>
-window.askCredence = async function (url) {
+window.askCredence = async function (url, token) {
   try {
     const response = await fetch(url, {
       method: "POST",
-      headers: {"content-type": "application/json", "authorization": "Bearer demo"},
+      headers: {"content-type": "application/json", "authorization": "Bearer " + token},
       body: JSON.stringify({query: '{ state(iso3: "RUS") { iso3 name } }'}),
     });
     return {status: response.status, body: await response.json()};
@@ -65,7 +71,7 @@ def _ask(chromium: Path, page_url: str, credence: str) -> dict[str, Any]:
             page = browser.new_page()
             page.goto(page_url)
             answer: dict[str, Any] = page.evaluate(
-                "(url) => window.askCredence(url)", f"{credence}/graphql"
+                "([url, token]) => window.askCredence(url, token)", [f"{credence}/graphql", TOKEN]
             )
             return answer
         finally:
@@ -76,7 +82,7 @@ def test_only_the_listed_origin_reads_the_api(
     chromium: Path, seeded_database: str, origins: tuple[str, str]
 ) -> None:
     allowed, other = origins
-    settings = Settings(_env_file=None, cors_origins=[allowed])  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, cors_origins=[allowed], jwt_secret=SECRET)  # type: ignore[call-arg]
     app = create_app(settings, database_url=seeded_database)
     with serve_in_thread(app) as credence:
         listed = _ask(chromium, f"{allowed}/", credence)

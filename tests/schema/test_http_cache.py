@@ -8,10 +8,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
+from api.auth import AuthConfig, mint_token
 from api.importer import ImportOptions, RowsInput, import_inputs
+from api.roles import Role
 from api.settings import Settings
 from schema.http import EXECUTOR_HEADER, GraphQLView
 
+SECRET = "a-test-secret-of-more-than-32-bytes!"
+TOKEN = mint_token(AuthConfig(secret=SECRET), role=Role.READER, subject="tests", ttl_seconds=3600)
 STATES = {"query": "{ states(first: 10, orderBy: ISO3_ASC) { nodes { iso3 name } } }"}
 
 
@@ -27,7 +31,7 @@ async def _import(database_url: str, *codes: str) -> None:
 
 def _app(engine: AsyncEngine, **overrides: Any) -> Any:
     # A TTL of 0 by default here: every GET asks the database, so an import shows at once.
-    overrides = {"data_version_ttl": 0, "debug": True, **overrides}
+    overrides = {"data_version_ttl": 0, "debug": True, "jwt_secret": SECRET, **overrides}
     settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
     return create_app(settings, database_url="unused", engine=engine)
 
@@ -98,7 +102,9 @@ async def test_another_request_has_another_etag(client: httpx.AsyncClient) -> No
     assert mismatch.status_code == 200
 
 
-@pytest.mark.parametrize("credentials", [{"authorization": "Bearer x"}, {"cookie": "session=1"}])
+@pytest.mark.parametrize(
+    "credentials", [{"authorization": f"Bearer {TOKEN}"}, {"cookie": "session=1"}]
+)
 async def test_a_request_with_credentials_is_never_cached(
     client: httpx.AsyncClient, credentials: dict[str, str]
 ) -> None:
