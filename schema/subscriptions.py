@@ -96,12 +96,24 @@ def _listener(info: Info) -> ChangeListener:
     return listener
 
 
+def _lost(error: BaseException) -> bool:
+    """The database went away (or a pooled connection died with it): worth waiting for."""
+    return database_fault(error) is not None or isinstance(error, asyncpg.InterfaceError)
+
+
 @asynccontextmanager
 async def _driver(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
-        yield driver
+        try:
+            yield driver
+        except Exception as error:
+            # Used through the driver, a dead connection is not noticed by the pool: drop it
+            # here, or the next read would be handed the same corpse.
+            if _lost(error):
+                await connection.invalidate()
+            raise
 
 
 async def _retrying(attempt: Callable[[], Any], what: str) -> Any:
@@ -111,7 +123,7 @@ async def _retrying(attempt: Callable[[], Any], what: str) -> Any:
         try:
             return await attempt()
         except Exception as error:
-            if database_fault(error) is None:
+            if not _lost(error):
                 raise
             logger.info("%s waits for the database: %s", what, error)
         await asyncio.sleep(delay)
