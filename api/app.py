@@ -32,11 +32,11 @@ from schema.http import (
 from schema.http_cache import DataVersion, HttpCache
 from schema.http_compression import CompressionMiddleware
 from schema.http_cors import CorsMiddleware, CorsPolicy
+from schema.http_event_stream import WithEventStreams
 from schema.http_explore import explore_routes
 from schema.http_guard import RequestLimits
+from schema.http_websocket import websocket_endpoint
 from schema.live import Live, LiveLimits
-from schema.live_sse import WithEventStreams
-from schema.live_ws import websocket_endpoint
 from schema.metrics import Metrics
 from schema.persisted_queries import PersistedQueries, load_registered
 from schema.root import schema
