@@ -14,6 +14,9 @@ so the writing transaction already has a transaction id and appears in every sna
 it runs.
 """
 
+import bisect
+import itertools
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -143,3 +146,47 @@ class Position:
             # First seen now: the transactions running now are the ones it waits for.
             self.gap_running, self.gap_upto = running, newest_visible
         return not (self.gap_running & running)
+
+
+# Changes the window keeps: a stream whose cursor is older reads change_log itself.
+WINDOW_SIZE = 10_000
+
+
+class ChangeWindow:
+    """The newest changes, read once per wake-up for all the streams of a process.
+
+    Its own `Position` settles them as a stream's would; a stream whose cursor lies inside the
+    window takes what follows it from memory, so a change costs one read whatever the number of
+    streams. `start` is the cursor before the oldest change kept: a stream behind it replays
+    from change_log until it catches up.
+    """
+
+    def __init__(self, size: int = WINDOW_SIZE) -> None:
+        self.size = size
+        self.position: Position | None = None
+        self.start = 0
+        self._changes: deque[Change] = deque()
+
+    async def refresh(self, connection: asyncpg.Connection) -> None:
+        if self.position is None:
+            self.position = await Position.at_present(connection)
+            # Changes counted as seen at the start were never in the window.
+            self.start = max((self.position.cursor, *self.position.seen))
+            return
+        while True:
+            for change in await self.position.read(connection):
+                self._changes.append(change)
+            while len(self._changes) > self.size:
+                self.start = self._changes.popleft().id
+            if not self.position.more:
+                return
+
+    def after(self, cursor: int) -> tuple[list[Change], int] | None:
+        """The changes after `cursor` and the cursor after them; None when `cursor` is outside
+        the window (older than it, or not yet settled by it)."""
+        position = self.position
+        if position is None or cursor < self.start or cursor > position.cursor:
+            return None
+        ids = [change.id for change in self._changes]
+        first = bisect.bisect_right(ids, cursor)
+        return list(itertools.islice(self._changes, first, None)), position.cursor

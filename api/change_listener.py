@@ -1,10 +1,11 @@
 """One listening connection per process that wakes the change streams when change_log grows.
 
 The connection is its own (never taken from the pool: LISTEN holds it for the life of the process)
-and reconnects with backoff when the database goes away. A wake-up carries no data: every stream
-reads change_log by its own cursor, so a notification lost while reconnecting costs a delay, not
-a change. After each (re)connection, and whenever the periodic check finds a newer change than the
-last one seen, every stream is woken as if a notification had come.
+and reconnects with backoff when the database goes away. A wake-up carries no data: this connection
+reads the new changes once into the process's `ChangeWindow` (by its settled cursor), then wakes
+every stream, which takes what follows its own cursor from the window (or, when it is behind the
+window, reads change_log itself). A notification lost while reconnecting costs a delay, not a
+change; the window is also read every `check_interval` seconds and after each (re)connection.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ import logging
 
 import asyncpg
 
+from api.change_feed import ChangeWindow
 from api.database_url import to_asyncpg_dsn
 
 logger = logging.getLogger(__name__)
@@ -36,16 +38,13 @@ class ChangeListener:
         self._check_interval = check_interval
         self._connect_timeout = connect_timeout
         self._woken = asyncio.Event()
-        self._newest = 0
+        self._pending = asyncio.Event()
+        # The newest changes, read here once for every stream of the process.
+        self.window = ChangeWindow()
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
         # How many times the connection was (re)established: tests and metrics read it.
         self.connections = 0
-
-    @property
-    def newest(self) -> int:
-        """The newest change id this listener has heard of (0 before the first)."""
-        return self._newest
 
     def start(self) -> None:
         if self._task is None:
@@ -107,27 +106,27 @@ class ChangeListener:
             await connection.add_listener(CHANNEL, self._notified)
             self.connections += 1
             self.connected.set()
-            # Whatever was committed while no one listened is found by the streams' cursors.
-            await self._check(connection)
-            self.wake()
+            # Whatever was committed while no one listened is found by the cursors.
+            await self._refresh(connection)
             while not lost.is_set():
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self._check_interval):
-                        await lost.wait()
+                        await self._pending.wait()
+                self._pending.clear()
                 if not lost.is_set():
-                    await self._check(connection)
+                    await self._refresh(connection)
             raise ConnectionError("the listening connection was closed")
         finally:
             self.connected.clear()
             with contextlib.suppress(Exception):
                 connection.terminate()
 
-    async def _check(self, connection: asyncpg.Connection) -> None:
-        async with asyncio.timeout(self._connect_timeout):
-            newest = await connection.fetchval("SELECT coalesce(max(id), 0) FROM change_log")
-        if newest != self._newest:
-            self._newest = newest
-            self.wake()
+    async def _refresh(self, connection: asyncpg.Connection) -> None:
+        # Bounded: a server that stopped answering is a lost connection.
+        async with asyncio.timeout(max(self._connect_timeout, 10.0)):
+            await self.window.refresh(connection)
+        # Every stream wakes: those in the window take from it, the others read their gap.
+        self.wake()
 
     def _notified(
         self,
@@ -136,7 +135,5 @@ class ChangeListener:
         channel: str,
         payload: object,
     ) -> None:
-        with contextlib.suppress(TypeError, ValueError):
-            self._newest = max(self._newest, int(str(payload)))
-        # Always wake, even for an id below the newest: it may be the one a stream waits on.
-        self.wake()
+        # Whatever the id: it may be the one a stream waits on. Read once, whatever the burst.
+        self._pending.set()

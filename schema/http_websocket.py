@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 import orjson
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
 from api.auth import AuthenticationError, KeySetUnavailable
 from api.roles import ANONYMOUS, Principal
@@ -193,8 +193,8 @@ class _Connection:
                 logger.info("Subscription %s closed: slow consumer", id_)
             elif not refused:
                 await self.send({"type": "complete", "id": id_})
-        except (WebSocketDisconnect, asyncio.CancelledError):
-            raise
+        except (WebSocketDisconnect, WebSocketDisconnected):
+            pass  # the client went away (or the connection is closing): nothing to tell it
         except Exception:
             logger.exception("Subscription %s failed", id_)
         finally:

@@ -85,7 +85,17 @@ class ChangeEvent:
         entity = ENTITIES.get(self._change.entity)
         if entity is None or self._change.action in ("delete", "truncate"):
             return None
-        found: Node | None = await info.context.loaders.by_pk(entity).load(self._change.row_id)
+        row_id, engine = self._change.row_id, info.context.engine
+        try:
+            found: Node | None = await info.context.loaders.by_pk(entity).load(row_id)
+        except Exception as error:
+            # A pooled connection that died with a restarted server: the pool has dropped them
+            # now; read again (with fresh loaders, which cached the failure).
+            if not _lost(error):
+                raise
+            found = await _retrying(
+                lambda: Loaders(engine).by_pk(entity).load(row_id), "A change event"
+            )
         return found
 
 
@@ -167,6 +177,10 @@ class Subscription:
                     fact_ids.update(row["id"] for row in rows)
                 if checked is not None:
                     return Position(cursor=history.decode_cursor(checked))
+                shared = listener.window.position
+                if shared is not None:
+                    # The present as the process's window has it (settled up to there).
+                    return Position(cursor=shared.cursor)
                 return await Position.at_present(connection)
 
         def wanted(change: history.Change) -> bool:
@@ -183,13 +197,27 @@ class Subscription:
         position: Position = await _retrying(start, "A change stream")
         while True:
             wake = listener.next_wake()
+            shared = None if position.seen else listener.window.after(position.cursor)
+            if shared is not None:
+                # From memory: everything up to the window's cursor is settled.
+                found, position.cursor = shared
+                position.gap_running, position.more = None, False
+            else:
 
-            async def read() -> tuple[list[history.Change], dict[Any, str]]:
-                async with _driver(engine) as connection:
-                    changes = [c for c in await position.read(connection) if wanted(c)]
-                    return changes, await history.fact_keys(connection, changes)
+                async def read() -> list[history.Change]:
+                    async with _driver(engine) as connection:
+                        return await position.read(connection)
 
-            changes, fact_keys = await _retrying(read, "A change stream")
+                found = await _retrying(read, "A change stream")
+            changes = [c for c in found if wanted(c)]
+            fact_keys: dict[Any, str] = {}
+            if any(c.fact_entity for c in changes):
+
+                async def keys(changes: list[history.Change] = changes) -> dict[Any, str]:
+                    async with _driver(engine) as connection:
+                        return await history.fact_keys(connection, changes)
+
+                fact_keys = await _retrying(keys, "A change stream")
             for change in changes:
                 # Fresh loaders per event: a cached row must never stand for a newer one.
                 context.loaders = Loaders(engine)
