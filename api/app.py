@@ -81,8 +81,9 @@ class _Database:
         return self._listener
 
     @asynccontextmanager
-    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        # One listening connection per process, its own (never the pool's), for subscriptions.
+    async def listening(self) -> AsyncIterator[None]:
+        """One listening connection per process, its own (never the pool's), for subscriptions;
+        and the live streams' shutdown on SIGTERM."""
         settings = self._settings
         self._listener = ChangeListener(
             settings.database_listen_url or self._url,
@@ -93,14 +94,13 @@ class _Database:
         if self.live is not None:
             self.live.install_signal_handlers()
         try:
-            async with self._engine_lifespan():
-                yield
+            yield
         finally:
             listener, self._listener = self._listener, None
             await listener.stop()
 
     @asynccontextmanager
-    async def _engine_lifespan(self) -> AsyncIterator[None]:
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         if not self._owned:
             yield
             return
@@ -196,6 +196,12 @@ def create_app(
     async def subscriptions(websocket: WebSocket) -> None:
         await websocket_endpoint(live, websocket)
 
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The engine, then the change listener (and the live streams' shutdown).
+        async with database.lifespan(app), database.listening():
+            yield
+
     routes = [
         Route("/", home, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
@@ -231,7 +237,7 @@ def create_app(
     return Starlette(
         routes=routes,
         middleware=middleware,
-        lifespan=database.lifespan,
+        lifespan=lifespan,
     )
 
 
