@@ -145,11 +145,15 @@ class HistoryConnection:
     edges: list[HistoryEdge]
     nodes: list[HistoryEntry]
     page_info: PageInfo
+    total_count: int = strawberry.field(description="The node's entries, all pages together.")
 
     @classmethod
-    def of(cls, page: history.Page[history.HistoryEntry], after: str | None) -> "HistoryConnection":
+    def of(
+        cls, page: history.Page[history.HistoryEntry], after: str | None, total: int
+    ) -> "HistoryConnection":
         nodes = [HistoryEntry.of(e) for e in page.items]
         return cls(
+            total_count=total,
             edges=[HistoryEdge(cursor=n.cursor, node=n) for n in nodes],
             nodes=nodes,
             page_info=PageInfo(
@@ -343,4 +347,5 @@ class Recorded:
             return [found[pk] for pk in pks]
 
         entries = await info.context.loaders.loader(("history", table), batch).load(self._pk)
-        return HistoryConnection.of(history.page_of(entries, first=size, after=checked), checked)
+        page = history.page_of(entries, first=size, after=checked)
+        return HistoryConnection.of(page, checked, len(entries))

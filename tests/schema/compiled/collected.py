@@ -67,6 +67,10 @@ SAMPLES: dict[tuple[str, str], list[Any]] = {
         "  ",
     ],
     ("skip", "Boolean!"): [True, False],
+    # History and the change feed (left to the resolvers).
+    ("key", "String!"): ["RUS>AFG:islamic-emirate#1", "XXX"],
+    ("key", "String"): [None],
+    ("entity", "Entity"): [None, "RECOGNITION"],
 }
 
 
