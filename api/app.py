@@ -13,9 +13,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from api.auth import authenticator_for
+from api.change_listener import ChangeListener
 from api.database import create_engine
 from api.replicas import ReadRouting, Replica
 from api.runtime import tune_garbage_collector
@@ -31,8 +33,11 @@ from schema.http import (
 from schema.http_cache import DataVersion, HttpCache
 from schema.http_compression import CompressionMiddleware
 from schema.http_cors import CorsMiddleware, CorsPolicy
+from schema.http_event_stream import WithEventStreams
 from schema.http_explore import explore_routes
 from schema.http_guard import RequestLimits
+from schema.http_websocket import websocket_endpoint
+from schema.live import Live, LiveLimits
 from schema.metrics import Metrics
 from schema.persisted_queries import PersistedQueries, load_registered
 from schema.root import schema
@@ -57,6 +62,8 @@ class _Database:
         self._owned = engine is None
         # Routing over the replicas the lifespan connects; a given engine reads and writes alone.
         self._routing = ReadRouting(engine) if engine is not None else None
+        self._listener: ChangeListener | None = None
+        self.live: Live | None = None
 
     @property
     def engine(self) -> AsyncEngine:
@@ -74,6 +81,33 @@ class _Database:
             self.engine  # noqa: B018 (raises the explanation above)
             raise RuntimeError("no routing")  # pragma: no cover
         return self._routing
+
+    @property
+    def listener(self) -> ChangeListener:
+        if self._listener is None:
+            raise RuntimeError(
+                "The change listener is started by the app's lifespan, which has not started."
+            )
+        return self._listener
+
+    @asynccontextmanager
+    async def listening(self) -> AsyncIterator[None]:
+        """One listening connection per process, its own (never the pool's), for subscriptions;
+        and the live streams' shutdown on SIGTERM."""
+        settings = self._settings
+        self._listener = ChangeListener(
+            settings.database_listen_url or self._url,
+            check_interval=settings.live_check_interval,
+            connect_timeout=settings.connect_timeout,
+        )
+        self._listener.start()
+        if self.live is not None:
+            self.live.install_signal_handlers()
+        try:
+            yield
+        finally:
+            listener, self._listener = self._listener, None
+            await listener.stop()
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -181,12 +215,48 @@ def create_app(
             engine=lambda: database.engine,
             routing=lambda: database.routing,
         )
+    live = Live(
+        schema,
+        engine=lambda: database.engine,
+        listener=lambda: database.listener,
+        limits=LiveLimits(
+            queue_size=settings.live_queue_size,
+            slow_consumer_seconds=settings.live_slow_consumer_seconds,
+            subscriptions_per_connection=settings.live_subscriptions_per_connection,
+            connections=settings.live_connections,
+            keepalive_seconds=settings.live_keepalive_seconds,
+        ),
+        authenticator=authenticator,
+    )
+    database.live = live
+
+    async def subscriptions(websocket: WebSocket) -> None:
+        await websocket_endpoint(live, websocket)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The engine, then the change listener (and the live streams' shutdown).
+        async with database.lifespan(app), database.listening():
+            yield
+
     routes = [
         Route("/", home, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Mount("/graphql/assets", graphiql_assets(), name="graphiql-assets"),
-        Route("/graphql", graphql, name="graphql"),
+        # Subscriptions: graphql-transport-ws on the same path, and an event stream for a
+        # request that accepts one (graphql-sse); everything else is the view's.
+        Route(
+            "/graphql",
+            WithEventStreams(
+                live,
+                graphql,
+                max_body_bytes=settings.max_body_bytes,
+                retry_after=settings.retry_after,
+            ),
+            name="graphql",
+        ),
+        WebSocketRoute("/graphql", subscriptions),
         *explore_routes(),
     ]
     if graphql.metrics is not None:
@@ -204,7 +274,7 @@ def create_app(
     return Starlette(
         routes=routes,
         middleware=middleware,
-        lifespan=database.lifespan,
+        lifespan=lifespan,
     )
 
 

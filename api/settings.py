@@ -92,6 +92,19 @@ class Settings(BaseSettings):
     # Seconds of clock difference tolerated on `exp`, `nbf` and `iat`.
     jwt_leeway: float = Field(default=30.0, ge=0)
     anonymous_read: bool = True
+    # Live changes (subscriptions over WebSocket and Server-Sent Events). The listening
+    # connection needs a direct session on the primary (LISTEN fails through PgBouncer's
+    # transaction mode): DATABASE_LISTEN_URL names it when DATABASE_URL does not.
+    database_listen_url: str | None = Field(default=None, validation_alias="DATABASE_LISTEN_URL")
+    # Results one subscription holds for a slow client, and how long that may stay full before
+    # the subscription is closed (SLOW_CONSUMER).
+    live_queue_size: int = Field(default=256, ge=1)
+    live_slow_consumer_seconds: float = Field(default=10.0, gt=0)
+    live_subscriptions_per_connection: int = Field(default=20, ge=1)
+    live_connections: int = Field(default=1000, ge=0)
+    live_keepalive_seconds: float = Field(default=15.0, gt=0)
+    # How often the listener checks for a change whose notification never came.
+    live_check_interval: float = Field(default=2.0, gt=0)
 
     # Streaming replicas that serve queries (comma-separated URLs, read without prefix like
     # DATABASE_URL). Mutations, imports and migrations use DATABASE_URL, the primary, and so

@@ -7,6 +7,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 
+from api.change_listener import ChangeListener
 from api.roles import ANONYMOUS, Principal
 from schema.loaders import Loaders
 from schema.recorded import instant
@@ -20,6 +21,8 @@ class Context:
     read_engine: AsyncEngine | None = None
     # Set by the HTTP layer from the request's bearer token (api.auth); anonymous by default.
     principal: Principal = ANONYMOUS
+    # The process's change listener, which wakes subscriptions (set by the live transports).
+    changes: ChangeListener | None = None
     loaders: Loaders = field(init=False)
     # Root response key -> the recorded instant its fields read (`asRecordedAt`).
     instants: dict[str, str] = field(init=False, default_factory=dict)

@@ -31,6 +31,7 @@ from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from schema.recorded import AsRecordedAt
 from schema.search import MAX_SEARCH_TEXT, SearchHit, search
 from schema.stats import MAX_STATS_GROUPS, RecognitionGroup, RecognitionGroupBy, recognition_stats
+from schema.subscriptions import Subscription
 from schema.types.cooperation import (
     AREA,
     COOPERATION,
@@ -239,6 +240,7 @@ class CredenceSchema(strawberry.Schema):
 schema = CredenceSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     config=StrawberryConfig(name_converter=_NameConverter(), scalar_map=SCALARS),
     # Document limits and caches, variable and cost checks, error codes and masking.
     extensions=schema_extensions(),

@@ -3,8 +3,14 @@
 (function () {
   "use strict";
   var container = document.getElementById("graphiql");
+  var endpoint = new URL(container.dataset.endpoint, window.location.href);
+  // Subscriptions go over WebSocket (graphql-transport-ws) to the same path; the headers tab's
+  // headers travel as connection_init's payload, where the service reads `Authorization`.
+  var subscriptions = new URL(endpoint.href);
+  subscriptions.protocol = endpoint.protocol === "https:" ? "wss:" : "ws:";
   var fetcher = GraphiQL.createFetcher({
-    url: new URL(container.dataset.endpoint, window.location.href).href,
+    url: endpoint.href,
+    subscriptionUrl: subscriptions.href,
     // Ask for the GraphQL-over-HTTP media type; nothing here streams.
     headers: { accept: "application/graphql-response+json, application/json" },
     enableIncrementalDelivery: false,

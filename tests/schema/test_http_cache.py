@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import Route
 
 from api.app import create_app
 from api.auth import AuthConfig, mint_token
@@ -41,7 +42,9 @@ def _client(app: Any) -> httpx.AsyncClient:
 
 
 def _view(app: Any) -> GraphQLView:
-    [view] = [r.app for r in app.routes if getattr(r, "path", None) == "/graphql"]
+    # The HTTP route's app: the view, behind the event-stream dispatch of subscriptions.
+    [route] = [r for r in app.routes if isinstance(r, Route) and r.path == "/graphql"]
+    view = getattr(route.app, "app", route.app)
     assert isinstance(view, GraphQLView)
     return view
 
