@@ -41,6 +41,7 @@ SAMPLES: dict[tuple[str, str], list[Any]] = {
     ("asOf", "Date!"): ["2000-01-01", "2025-12-31", "1997-05-01", "2001-09-30"],
     # asRecordedAt: after anything the tests write (the present), and before it (nothing).
     ("t", "DateTime!"): ["2999-01-01T00:00:00+00:00", "2001-01-01T00:00:00"],
+    ("at", "DateTime"): [None, "2999-01-01T00:00:00+00:00", "2001-01-01T00:00:00"],
     ("id", "ID!"): [
         encode_id("State", "RUS"),
         encode_id("Government", "AFG:islamic-emirate"),
