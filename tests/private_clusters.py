@@ -70,7 +70,9 @@ class Replica:
         # copy must not claim the primary's socket nor append to its log.
         for leftover in (".s.PGSQL.5432.lock", "log", ".handle_pids.json"):
             (self.pgdata / leftover).unlink(missing_ok=True)
-        self.url = f"postgresql://postgres@/postgres?host={self.pgdata}"
+        # A port of its own (PostgreSQL names its socket after the port, too).
+        self.port = free_port()
+        self.url = f"postgresql://postgres@/postgres?host={self.pgdata}&port={self.port}"
         self.start()
 
     @staticmethod
@@ -79,8 +81,10 @@ class Replica:
 
     def start(self) -> None:
         _, commands = _embedded()
+        options = f'-h "" -p {self.port} -k {self.pgdata}'
+        log = f"{self.pgdata}/log"
         commands.pg_ctl(
-            ["-w", "-o", '-h ""', "-o", f"-k {self.pgdata}", "-l", f"{self.pgdata}/log", "start"],
+            ["-w", "-o", options, "-l", log, "start"],
             pgdata=self.pgdata,
             user=self.user,
             timeout=60,

@@ -15,9 +15,12 @@ import asyncpg
 import pytest
 
 from api import migrations
+from api.auth import AuthConfig, mint_token
 from api.database_url import to_asyncpg_dsn
 from api.importer.pipeline import ImportOptions, import_inputs
 from api.importer.readers import RowsInput
+from api.roles import Role
+from api.settings import Settings
 from tests.private_clusters import PgBouncer, Primary, pgbouncer_available, private_folder
 from tests.test_service_faults import serving
 
@@ -27,7 +30,14 @@ pytestmark = pytest.mark.skipif(
     reason="Debian's pgbouncer is not installed (make test installs it)",
 )
 
-POOLED = {"transaction_pooler": True, "debug": True, "pool_size": 8, "statement_timeout": 5.0}
+SECRET = "a-pooler-test-secret-of-32-bytes-or-more"
+POOLED = {
+    "transaction_pooler": True,
+    "debug": True,
+    "pool_size": 8,
+    "statement_timeout": 5.0,
+    "jwt_secret": SECRET,
+}
 STATES = [{"iso3": code, "name": name} for code, name in (("FRA", "France"), ("PER", "Peru"))]
 QUERIES = [
     {"query": "{ states(first: 5) { totalCount nodes { iso3 name } } }"},
@@ -108,3 +118,41 @@ async def test_concurrent_queries_on_both_read_paths_through_the_pooler(
         assert {a["state"]["name"] for a in answers if "state" in a} == {"Peru"}
         ready = await client.get("/readyz")
         assert ready.json()["status"] == "ok"
+
+
+async def test_mutations_and_their_re_reads_through_the_pooler(bouncer: PgBouncer) -> None:
+    settings = Settings(_env_file=None, jwt_secret=SECRET)  # type: ignore[call-arg]
+    editor = mint_token(
+        AuthConfig.from_settings(settings), role=Role.EDITOR, subject="erin", ttl_seconds=600
+    )
+    auth = {"Authorization": f"Bearer {editor}"}
+    async with serving(bouncer.url, **POOLED) as client:
+
+        async def rename(name: str) -> Any:
+            response = await client.post(
+                "/graphql",
+                json={
+                    "query": 'mutation($n: String!) { updateState(iso3: "PER", '
+                    "patch: {name: $n}) { state { name } version } }",
+                    "variables": {"n": name},
+                },
+                headers=auth,
+            )
+            assert response.status_code == 200, response.text
+            answer = response.json()
+            assert "errors" not in answer, answer
+            return answer["data"]["updateState"]
+
+        # Writers take turns on the change log's lock, each in its own pooled transaction
+        # (temporary staging tables, SET TRANSACTION READ WRITE, the lock, the merge).
+        written = await asyncio.gather(*(rename(f"Peru {n}") for n in range(6)))
+        assert len({w["version"] for w in written}) == 6
+        last = max(written, key=lambda w: int(w["version"]))
+        read = await client.post(
+            "/graphql", json={"query": '{ state(iso3: "PER") { name version } }'}
+        )
+        assert read.json()["data"]["state"] == {
+            "name": last["state"]["name"],
+            "version": last["version"],
+        }
+        await rename("Peru")
