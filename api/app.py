@@ -118,7 +118,7 @@ class _Database:
         settings = self._settings
         self._engine = self._connect(self._url, "credence")
         replicas = [
-            Replica(f"replica-{number}", self._connect(url, "credence-read"))
+            Replica(f"replica-{number}", self._connect(url, "credence-read"), url)
             for number, url in enumerate(settings.database_read_urls, start=1)
         ]
         self._routing = routing = ReadRouting(

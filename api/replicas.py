@@ -22,14 +22,15 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.database_url import to_asyncpg_dsn
 
 logger = logging.getLogger(__name__)
 
 # One statement per check: recovery state, streaming state and lag in seconds.
-_LAG_SQL = text(
-    """
+_LAG_SQL = """
     SELECT pg_is_in_recovery() AS standby,
            CASE
              WHEN NOT pg_is_in_recovery() THEN 0.0
@@ -41,7 +42,6 @@ _LAG_SQL = text(
                'Infinity'::float8)
            END AS lag
     """
-)
 
 
 @dataclass(eq=False)
@@ -50,6 +50,10 @@ class Replica:
 
     name: str
     engine: AsyncEngine
+    # Checked over a connection of its own, never one of the pool: a check waiting behind busy
+    # queries for a pooled connection would take a loaded but healthy replica out.
+    url: str
+    probe: asyncpg.Connection | None = field(default=None, repr=False)
     # Out of the rotation until a check finds it answering (a replica that was never checked
     # is not trusted: it may be a stale copy that just came up).
     healthy: bool = False
@@ -108,15 +112,17 @@ class ReadRouting:
         """Ask one replica whether it answers and how far behind it is."""
         problem: str | None
         try:
-            async with asyncio.timeout(self.check_timeout), replica.engine.connect() as connection:
-                row = (await connection.execute(_LAG_SQL)).one()
+            async with asyncio.timeout(self.check_timeout):
+                row = await self._probe(replica)
         except TimeoutError:
             problem = f"no answer within {self.check_timeout:g}s"
+            await self._drop_probe(replica)
         except Exception as error:  # any failure means: do not send queries there
             problem = f"unavailable ({type(error).__name__})"
+            await self._drop_probe(replica)
         else:
-            replica.lag = float(row.lag)
-            if not row.standby:
+            replica.lag = float(row["lag"])
+            if not row["standby"]:
                 # Promoted (or misconfigured): still a correct copy, so it may serve reads.
                 problem = None
             elif replica.lag > self.max_lag:
@@ -130,6 +136,23 @@ class ReadRouting:
         else:
             replica.checks_failed += 1
             self.mark_down(replica, problem)
+
+    async def _probe(self, replica: Replica) -> asyncpg.Record:
+        if replica.probe is None or replica.probe.is_closed():
+            replica.probe = await asyncpg.connect(
+                to_asyncpg_dsn(replica.url),
+                # No prepared statement kept: the replica may sit behind a transaction pooler.
+                statement_cache_size=0,
+                server_settings={"application_name": "credence-replica-check"},
+            )
+        row = await replica.probe.fetchrow(_LAG_SQL)
+        assert row is not None
+        return row
+
+    async def _drop_probe(self, replica: Replica) -> None:
+        probe, replica.probe = replica.probe, None
+        if probe is not None:
+            probe.terminate()
 
     async def check_all(self) -> None:
         await asyncio.gather(*(self.check(replica) for replica in self.replicas))
@@ -159,4 +182,5 @@ class ReadRouting:
 
     async def dispose(self) -> None:
         for replica in self.replicas:
+            await self._drop_probe(replica)
             await replica.engine.dispose()

@@ -36,6 +36,9 @@ from datetime import date
 from typing import Any
 
 DATABASE_ENV = "CREDENCE_BENCH_DATABASE_URL"
+# When set, the service reads from this replica (DATABASE_READ_URLS) and the floor reads it too;
+# the service's own lifespan then makes its engines (bench/replicas.py).
+READ_ENV = "CREDENCE_BENCH_READ_URL"
 EXECUTOR_HEADER = "X-Credence-Executor"
 
 # --- The questions -------------------------------------------------------------------------------
@@ -224,9 +227,7 @@ async def prepare_database() -> str:
     """A fresh database on the chosen server, migrated and loaded through the importer."""
     import asyncpg
 
-    from api import migrations
     from api.database_url import to_asyncpg_dsn, with_database
-    from api.importer import ImportOptions, RowsInput, import_inputs
 
     server = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not server:
@@ -240,6 +241,18 @@ async def prepare_database() -> str:
     finally:
         await admin.close()
     url = with_database(server, name)
+    await load_dataset(url)
+    return url
+
+
+async def load_dataset(url: str) -> None:
+    """Migrate the database at `url` and load the dataset into it through the importer."""
+    import asyncpg
+
+    from api import migrations
+    from api.database_url import to_asyncpg_dsn
+    from api.importer import ImportOptions, RowsInput, import_inputs
+
     # Alembic's async env runs its own event loop: off this one, in a thread.
     await asyncio.to_thread(migrations.upgrade, url)
     rows = dataset_rows()
@@ -252,13 +265,12 @@ async def prepare_database() -> str:
     if summary.errors:
         raise SystemExit("\n".join(str(e) for e in summary.errors[:10]))
     total = sum(len(r) for r in rows.values())
-    print(f"loaded {total:,} rows in {time.perf_counter() - started:.1f}s into {name}")
+    print(f"loaded {total:,} rows in {time.perf_counter() - started:.1f}s")
     connection = await asyncpg.connect(to_asyncpg_dsn(url))
     try:
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
-    return url
 
 
 async def drop_database(url: str) -> None:
@@ -296,7 +308,8 @@ def create_bench_app() -> Any:
     gc.set_threshold(50_000, 20, 20)
 
     url = os.environ[DATABASE_ENV]
-    engine = create_engine(url, application_name="credence-bench", pool_size=10)
+    read_url = os.environ.get(READ_ENV)
+    engine = create_engine(read_url or url, application_name="credence-bench", pool_size=10)
     sqlalchemy_statements = [0]
 
     def count(*args: Any) -> None:
@@ -305,8 +318,19 @@ def create_bench_app() -> Any:
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     # Debug mode: the resolver line is chosen per request with X-Credence-Executor.
     settings = Settings(_env_file=None, debug=True)  # type: ignore[call-arg]
-    app = create_app(settings, database_url=url, engine=engine)
-    view = next(r.app for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
+    if read_url:
+        # Routed as a deployment with a replica is: the lifespan connects the primary and the
+        # replica, and queries go to the replica (the engine above serves only the floor; the
+        # resolvers' statements are not counted).
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, debug=True, database_read_urls=[read_url]
+        )
+        app = create_app(settings, database_url=url)
+    else:
+        app = create_app(settings, database_url=url, engine=engine)
+    route = next(r.app for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
+    # The view sits behind the event-stream dispatch of subscriptions.
+    view = getattr(route, "app", route)
     assert isinstance(view, GraphQLView) and view.compiled is not None
     stats = view.compiled.stats
 
@@ -516,11 +540,27 @@ def main() -> None:
         return
 
     url = args.database_url or asyncio.run(prepare_database())
+    try:
+        results = serve_and_measure(
+            {DATABASE_ENV: url}, args.workers, args.concurrency, args.duration
+        )
+        print(table(results, args.concurrency))
+    finally:
+        if args.keep or args.database_url:
+            print(f"kept {url}")
+        else:
+            asyncio.run(drop_database(url))
+
+
+def serve_and_measure(
+    environment: dict[str, str], workers: int, concurrency: int, duration: float
+) -> dict[str, Any]:
+    """Serve the benchmark app with uvicorn and measure it from a second process."""
     port = _free_port()
-    env = {**os.environ, DATABASE_ENV: url}
+    env = {**os.environ, **environment}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench.reads:create_bench_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
          "--log-level", "warning", "--no-access-log"],
         env=env,
     )  # fmt: skip
@@ -534,17 +574,14 @@ def main() -> None:
                 time.sleep(0.1)
         measured = subprocess.run(
             [sys.executable, "-m", "bench.reads", "--loadgen", base,
-             "--concurrency", str(args.concurrency), "--duration", str(args.duration)],
+             "--concurrency", str(concurrency), "--duration", str(duration)],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
-        print(table(json.loads(measured.stdout), args.concurrency))
+        result: dict[str, Any] = json.loads(measured.stdout)
+        return result
     finally:
         server.terminate()
         server.wait(timeout=10)
-        if args.keep or args.database_url:
-            print(f"kept {url}")
-        else:
-            asyncio.run(drop_database(url))
 
 
 if __name__ == "__main__":
