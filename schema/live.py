@@ -209,12 +209,14 @@ class _Run:
         wait there for others to join this one."""
         at = self.context.stream.idle_at
         assert at is not None
+        if not self.members:
+            return
         for member in self.members:
             member.cursor = at
         self._unlist()
         waiting = self.live._waiting.setdefault(self.key, {})
         other = waiting.get(at)
-        if other is None or other.context.stream.idle_at != at or other.task.done():
+        if other is None or other.context.stream.idle_at != at or not other.members:
             waiting[at] = self
             return
         for member in self.members:
@@ -251,6 +253,8 @@ class _Run:
                     encoded = orjson.dumps(payload(result)).decode()
                     cursor = self.context.stream.last
                     await self._hand_out(encoded, cursor, limits)
+                    if not self.members:
+                        return  # the last one was closed, or left for a run of its own
                 for member in self.members:
                     member.finish(_Final(Outcome.COMPLETED))
             finally:
