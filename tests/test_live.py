@@ -392,3 +392,32 @@ async def test_an_unauthorized_subscription_is_refused_before_anything_streams(
             [streamed] = await sse.events(1)
     assert event["changes"]["change"]["actor"] == "editor@example.org"
     assert streamed == event
+
+
+async def test_the_same_subscription_in_step_shows_the_actor_to_an_admin_only(
+    database_url: str,
+) -> None:
+    settings = Settings(_env_file=None, jwt_secret=SECRET)  # type: ignore[call-arg]
+    config = AuthConfig.from_settings(settings)
+    admin = mint_token(config, role=Role.ADMIN, subject="ed", ttl_seconds=60)
+    reader = mint_token(config, role=Role.READER, subject="rita", ttl_seconds=60)
+    query = "subscription { changes { cursor change { actor } } }"
+    async with (
+        serving(database_url, jwt_secret=SECRET) as base,
+        WsClient.open(base, payload={"Authorization": f"Bearer {admin}"}) as as_admin,
+        WsClient.open(base, payload={"Authorization": f"Bearer {reader}"}) as as_reader,
+    ):
+        await as_admin.subscribe("admin", query)
+        await as_reader.subscribe("reader", query)
+        # Each reads its starting point as it starts (ordering, not a timing check).
+        await asyncio.sleep(1.0)
+        await _sql(
+            database_url,
+            "SET credence.actor = 'editor@example.org'",
+            "INSERT INTO state (iso3, name) VALUES ('AAA', 'A')",
+        )
+        [seen] = await as_admin.events("admin", 1)
+        [hidden] = await as_reader.events("reader", 1)
+    assert seen["changes"]["cursor"] == hidden["changes"]["cursor"]
+    assert seen["changes"]["change"]["actor"] == "editor@example.org"
+    assert hidden["changes"]["change"]["actor"] is None
