@@ -10,6 +10,9 @@ WebSocket, 20 per connection. Each change is one committed UPDATE; its latency f
 is the time from the end of the COMMIT to that subscriber's event (all on this machine's
 monotonic clock). The bare client's latency is the time from the same commit to its NOTIFY.
 Memory: the worker's RSS with the subscribers open, less its RSS before, over their number.
+Server CPU: the worker's user and system time from the first commit to the end of the round, over
+the number of changes; the clients' CPU (this process) likewise: they share the same cores, so
+latency measures them too.
 """
 
 import argparse
@@ -84,6 +87,7 @@ async def _round(
     )
     writer = await asyncpg.connect(to_asyncpg_dsn(database_url))
     committed: dict[int, float] = {}
+    cpu_before, clients_before = worker.cpu_times(), psutil.Process().cpu_times()
     for n in range(changes):
         async with writer.transaction():
             await writer.execute("UPDATE state SET name = $1 WHERE iso3 = 'AAA'", f"N{n}")
@@ -91,6 +95,7 @@ async def _round(
         committed[change_id] = time.monotonic()
         await asyncio.sleep(0.2)
     await asyncio.sleep(3)
+    cpu_after, clients_after = worker.cpu_times(), psutil.Process().cpu_times()
     for task in readers:
         task.cancel()
     for ws in sockets:
@@ -111,6 +116,24 @@ async def _round(
         "bare_p50_ms": b50 * 1000,
         "bare_p99_ms": b99 * 1000,
         "kib_per_subscriber": (rss_after - rss_before) / 1024 / subscribers,
+        # The worker's CPU (user and system) from the first commit to the end of the round,
+        # per change: what the server spends, whatever the clients on the same cores cost.
+        "server_cpu_ms_per_change": (
+            (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system)
+            * 1000
+            / changes
+        ),
+        # This process's (the subscribers' and the writer's) on the same cores, likewise.
+        "client_cpu_ms_per_change": (
+            (
+                clients_after.user
+                + clients_after.system
+                - clients_before.user
+                - clients_before.system
+            )
+            * 1000
+            / changes
+        ),
     }
 
 
@@ -121,7 +144,7 @@ async def _main(url: str, counts: list[int], changes: int) -> None:
     with live_server(url) as (base, pid):
         print(
             "subscribers  delivered  p50 ms  p99 ms  bare p50  bare p99  "
-            "p50/bare  p99/bare  KiB/sub"
+            "p50/bare  p99/bare  KiB/sub  server CPU ms/change  client CPU ms/change"
         )
         for count in counts:
             r = await _round(base, pid, url, count, changes)
@@ -129,7 +152,8 @@ async def _main(url: str, counts: list[int], changes: int) -> None:
                 f"{count:>11}  {r['delivered']:>8.0%}  {r['p50_ms']:>6.1f}  "
                 f"{r['p99_ms']:>6.1f}  {r['bare_p50_ms']:>8.2f}  {r['bare_p99_ms']:>8.2f}  "
                 f"{r['p50_ms'] / r['bare_p50_ms']:>8.1f}  "
-                f"{r['p99_ms'] / r['bare_p99_ms']:>8.1f}  {r['kib_per_subscriber']:>7.1f}",
+                f"{r['p99_ms'] / r['bare_p99_ms']:>8.1f}  {r['kib_per_subscriber']:>7.1f}  "
+                f"{r['server_cpu_ms_per_change']:>20.1f}  {r['client_cpu_ms_per_change']:>20.1f}",
                 flush=True,
             )
 

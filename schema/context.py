@@ -1,5 +1,6 @@
 """The per-request context every resolver receives."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,6 +15,22 @@ from schema.recorded import instant
 
 
 @dataclass
+class StreamMark:
+    """Where a `changes` stream stands, for the live transports (`schema.live`) to let the
+    subscriptions that are in step share one execution."""
+
+    # Start after this change id, instead of `after` (a subscription taken over at its cursor).
+    resume: int | None = None
+    # The id of the change last yielded.
+    last: int | None = None
+    # While the stream waits for a wake-up with every id up to this one settled and nothing else
+    # held (no gap, nothing counted as seen ahead): a fresh stream from here would be its twin.
+    idle_at: int | None = None
+    # Called as the stream starts to wait (idle_at set).
+    on_idle: Callable[[], None] | None = None
+
+
+@dataclass
 class Context:
     engine: AsyncEngine
     request: Request | None = None
@@ -23,6 +40,8 @@ class Context:
     principal: Principal = ANONYMOUS
     # The process's change listener, which wakes subscriptions (set by the live transports).
     changes: ChangeListener | None = None
+    # Set by `changes` as it goes; read by the live transports.
+    stream: StreamMark = field(default_factory=StreamMark)
     loaders: Loaders = field(init=False)
     # Root response key -> the recorded instant its fields read (`asRecordedAt`).
     instants: dict[str, str] = field(init=False, default_factory=dict)

@@ -139,8 +139,9 @@ async def _stream(
         async with writing:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
-    async def next_(result: dict[str, Any]) -> None:
-        await write(event("next", result))
+    async def next_(result: str) -> None:
+        # Encoded once for every subscription of its operation.
+        await write(f"event: next\ndata: {result}\n\n".encode())
 
     async def refuse(errors: list[dict[str, Any]]) -> None:
         await write(event("next", {"errors": errors}))

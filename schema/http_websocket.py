@@ -49,9 +49,12 @@ class _Connection:
         self._sending = asyncio.Lock()
 
     async def send(self, message: dict[str, Any]) -> None:
+        await self.send_text(orjson.dumps(message).decode())
+
+    async def send_text(self, text: str) -> None:
         # One frame at a time: the tasks of several subscriptions share the socket.
         async with self._sending:
-            await self.websocket.send_text(orjson.dumps(message).decode())
+            await self.websocket.send_text(text)
 
     async def serve(self) -> None:
         limits = self.live.limits
@@ -178,8 +181,12 @@ class _Connection:
     async def _operation(self, id_: str, params: dict[str, Any]) -> None:
         refused = False
 
-        async def send(result: dict[str, Any]) -> None:
-            await self.send({"type": "next", "id": id_, "payload": result})
+        # A result comes encoded, the same for every subscription of its operation: only the
+        # id is this one's.
+        head = '{"id":' + orjson.dumps(id_).decode() + ',"type":"next","payload":'
+
+        async def send(result: str) -> None:
+            await self.send_text(head + result + "}")
 
         async def refuse(errors: list[dict[str, Any]]) -> None:
             nonlocal refused

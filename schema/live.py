@@ -1,13 +1,23 @@
-"""What the live transports (WebSocket, Server-Sent Events) share: limits, one subscription's
-bounded outbox, the process's connection count, and shutdown.
+"""What the live transports (WebSocket, Server-Sent Events) share: limits, the execution of
+subscriptions, one subscription's bounded outbox, the process's connection count, and shutdown.
 
-A subscription runs as two tasks joined by a bounded queue (its outbox): one executes the
-operation and puts each result in the outbox, the other takes results out and writes them to the
-client. A client that reads slower than changes come stalls only its writer (the server's send
-buffer fills, and the write waits); its outbox then fills, and once it has stayed full for
-`slow_consumer_seconds` the subscription is closed with `SLOW_CONSUMER`. Nothing is buffered past
-the outbox, and no other subscription waits for this one. The client can resume from the cursor of
-the last event it received.
+A subscription (a `_Member`) has an outbox, a bounded queue of results already encoded as JSON,
+and a writer that takes them out and writes them to the client. The results come from an
+execution (a `_Run`) of its operation. Subscriptions in step share one: the same document,
+operation, variables and role, and the same cursor. A `changes` stream that waits for the next
+change with everything up to its cursor settled offers itself to the others of its operation
+waiting at that cursor, and its subscribers join that execution; a change then costs one
+execution and one JSON encoding whatever the number of subscribers, and each transport only
+splices its subscription's id around the encoded result. A subscription that is behind (replaying
+with `after`) runs alone until it catches up.
+
+A run with one subscriber waits while its outbox is full (the client reads slower than changes
+come: the server's send buffer fills, and the write waits); once the outbox has stayed full for
+`slow_consumer_seconds` the subscription is closed with `SLOW_CONSUMER`. A shared run never waits
+for one subscriber: one whose outbox is full leaves it for a run of its own from the cursor of
+the last result it took, which then waits for it as above. Nothing is buffered past the outbox,
+and no other subscription waits for this one. The client can resume from the cursor of the last
+event it received.
 """
 
 import asyncio
@@ -20,6 +30,7 @@ from enum import Enum
 from types import FrameType
 from typing import Any
 
+import orjson
 from graphql import GraphQLError, GraphQLSyntaxError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema import BaseSchema
@@ -91,8 +102,194 @@ def _refusal(error: GraphQLError) -> GraphQLError:
     return with_code(error, VALIDATION_FAILED_CODE)
 
 
-_END = object()
-_SLOW = object()
+Refuse = Callable[[list[dict[str, Any]]], Awaitable[None]]
+# Document, operation name, variables (encoded, keys sorted), role.
+_Key = tuple[str, str | None, bytes, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Final:
+    """The last item of an outbox: how the subscription ended."""
+
+    outcome: Outcome
+    # Sent to the client as an error (the subscription was refused or closed).
+    errors: list[dict[str, Any]] | None = None
+    # The execution failed: the writer raises it.
+    failure: BaseException | None = None
+
+
+class _Member:
+    """One subscription: its outbox and where it stands."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        # Bounded by `offer` (a final item always fits).
+        self.outbox: asyncio.Queue[str | _Final] = asyncio.Queue()
+        self.room = asyncio.Event()
+        # The id of the change last put in the outbox (or the cursor the member joined a run at).
+        self.cursor: int | None = None
+        self.run: _Run | None = None
+
+    def full(self) -> bool:
+        return self.outbox.qsize() >= self.limit
+
+    def offer(self, item: str) -> bool:
+        if self.full():
+            return False
+        self.outbox.put_nowait(item)
+        return True
+
+    async def put(self, item: str, within: float) -> bool:
+        """Wait up to `within` seconds for room in the outbox."""
+        try:
+            async with asyncio.timeout(within):
+                while self.full():
+                    self.room.clear()
+                    await self.room.wait()
+        except TimeoutError:
+            return False
+        self.outbox.put_nowait(item)
+        return True
+
+    def finish(self, final: _Final, *, drop: bool = False) -> None:
+        if drop:
+            # The results not yet written are dropped (the client resumes from the last cursor
+            # it received): the reason is all that waits for the client now.
+            while not self.outbox.empty():
+                self.outbox.get_nowait()
+        self.outbox.put_nowait(final)
+
+    async def deliver(self, send: Callable[[str], Awaitable[None]], refuse: Refuse) -> Outcome:
+        while True:
+            item = await self.outbox.get()
+            self.room.set()
+            if isinstance(item, _Final):
+                if item.failure is not None:
+                    raise item.failure
+                if item.errors is not None:
+                    await refuse(item.errors)
+                return item.outcome
+            await send(item)
+
+
+class _Run:
+    """One execution of an operation, for the members in step at its cursor."""
+
+    def __init__(
+        self, live: "Live", key: _Key, params: dict[str, Any], context: Context, member: _Member
+    ) -> None:
+        self.live = live
+        self.key = key
+        self.params = params
+        self.context = context
+        self.members: list[_Member] = [member]
+        member.run = self
+        context.stream.on_idle = self._idle
+        self.task = asyncio.create_task(self._execute())
+
+    def leave(self, member: _Member) -> None:
+        if member in self.members:
+            self.members.remove(member)
+        member.run = None
+        if not self.members:
+            self._unlist()
+            self.task.cancel()
+
+    def _unlist(self) -> None:
+        waiting = self.live._waiting.get(self.key)
+        if waiting is not None:
+            for cursor, run in list(waiting.items()):
+                if run is self:
+                    del waiting[cursor]
+            if not waiting:
+                del self.live._waiting[self.key]
+
+    def _idle(self) -> None:
+        """The stream waits at its cursor: join a run of the same operation waiting there, or
+        wait there for others to join this one."""
+        at = self.context.stream.idle_at
+        assert at is not None
+        if not self.members:
+            return
+        for member in self.members:
+            member.cursor = at
+        self._unlist()
+        waiting = self.live._waiting.setdefault(self.key, {})
+        other = waiting.get(at)
+        if other is None or other.context.stream.idle_at != at or not other.members:
+            waiting[at] = self
+            return
+        for member in self.members:
+            member.run, member.cursor = other, at
+            other.members.append(member)
+        self.members = []
+        # Raised where the stream waits: it has yielded nothing past `at`.
+        self.task.cancel()
+
+    async def _execute(self) -> None:
+        schema, limits = self.live.schema, self.live.limits
+        query, variables, operation_name = self.params["query"], None, None
+        if isinstance(self.params.get("variables"), dict):
+            variables = self.params["variables"]
+        if isinstance(self.params.get("operationName"), str):
+            operation_name = self.params["operationName"]
+        try:
+            source = await schema.subscribe(
+                query,
+                variable_values=variables,
+                context_value=self.context,
+                operation_name=operation_name,
+            )
+            first = True
+            try:
+                async for result in source:
+                    if first and isinstance(result, PreExecutionError):
+                        errors = [dict(_refusal(e).formatted) for e in result.errors or []]
+                        for member in self.members:
+                            member.finish(_Final(Outcome.COMPLETED, errors=errors))
+                        return
+                    first = False
+                    # Once for every member: they differ only by their subscription's id.
+                    encoded = orjson.dumps(payload(result)).decode()
+                    cursor = self.context.stream.last
+                    await self._hand_out(encoded, cursor, limits)
+                    if not self.members:
+                        return  # the last one was closed, or left for a run of its own
+                for member in self.members:
+                    member.finish(_Final(Outcome.COMPLETED))
+            finally:
+                await source.aclose()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            for member in self.members:
+                member.finish(_Final(Outcome.COMPLETED, failure=error))
+        finally:
+            self._unlist()
+
+    async def _hand_out(self, encoded: str, cursor: int | None, limits: LiveLimits) -> None:
+        if len(self.members) == 1:
+            member = self.members[0]
+            if not await member.put(encoded, limits.slow_consumer_seconds):
+                self.members.remove(member)
+                member.run = None
+                member.finish(
+                    _Final(Outcome.SLOW_CONSUMER, errors=[slow_consumer_error(limits)]),
+                    drop=True,
+                )
+                return
+            member.cursor = cursor
+            return
+        for member in list(self.members):
+            if member.offer(encoded):
+                member.cursor = cursor
+                continue
+            # Behind the others: on a run of its own from its cursor, which waits for it.
+            self.members.remove(member)
+            assert member.cursor is not None  # set when it joined (`_idle`)
+            resumed = self.live.context(self.context.principal)
+            resumed.stream.resume = member.cursor
+            _Run(self.live, self.key, self.params, resumed, member)
 
 
 class Live:
@@ -117,6 +314,9 @@ class Live:
         self._closing: asyncio.Event | None = None
         self._closed: asyncio.Event | None = None
         self._previous_handler: Any = None
+        # Runs of `changes` waiting for the next change, by operation and cursor: the ones a run
+        # that comes to wait at the same cursor joins.
+        self._waiting: dict[_Key, dict[int, _Run]] = {}
 
     @property
     def closing(self) -> asyncio.Event:
@@ -153,11 +353,12 @@ class Live:
         self,
         params: dict[str, Any],
         context: Context,
-        send: Callable[[dict[str, Any]], Awaitable[None]],
-        refuse: Callable[[list[dict[str, Any]]], Awaitable[None]],
+        send: Callable[[str], Awaitable[None]],
+        refuse: Refuse,
     ) -> Outcome:
-        """Run one subscription: each result to `send`; errors before it starts, and the reason
-        it was closed when the client read too slowly (`SLOW_CONSUMER`), to `refuse`."""
+        """Run one subscription: each result (a JSON object, encoded) to `send`; errors before it
+        starts, and the reason it was closed when the client read too slowly (`SLOW_CONSUMER`),
+        to `refuse`."""
         query = params.get("query")
         variables = params.get("variables")
         operation_name = params.get("operationName")
@@ -169,71 +370,24 @@ class Live:
         if variables is not None and not isinstance(variables, dict):
             await refuse([error_payload("`variables` must be an object.", "BAD_REQUEST")])
             return Outcome.COMPLETED
-        source = await self.schema.subscribe(
+        # The role decides what a result shows (`actor` to admins only): never shared across.
+        key: _Key = (
             query,
-            variable_values=variables,
-            context_value=context,
-            operation_name=operation_name if isinstance(operation_name, str) else None,
+            operation_name if isinstance(operation_name, str) else None,
+            orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
+            context.principal.role.value,
         )
-        outbox: asyncio.Queue[Any] = asyncio.Queue(self.limits.queue_size)
-        first: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-        async def produce() -> Outcome:
-            try:
-                async for result in source:
-                    if not first.done():
-                        if isinstance(result, PreExecutionError):
-                            first.set_result(False)
-                            errors = result.errors or []
-                            await refuse([dict(_refusal(e).formatted) for e in errors])
-                            return Outcome.COMPLETED
-                        first.set_result(True)
-                    if not await self._put(outbox, payload(result)):
-                        return Outcome.SLOW_CONSUMER
-                await self._put(outbox, _END)
-                return Outcome.COMPLETED
-            finally:
-                await source.aclose()
-
-        async def deliver() -> None:
-            while (item := await outbox.get()) is not _END:
-                if item is _SLOW:
-                    await refuse([slow_consumer_error(self.limits)])
-                    return
-                await send(item)
-
-        producer = asyncio.create_task(produce())
-        writer = asyncio.create_task(deliver())
+        member = _Member(self.limits.queue_size)
+        _Run(self, key, params, context, member)
         try:
-            done, _ = await asyncio.wait({producer, writer}, return_when=asyncio.FIRST_COMPLETED)
-            if producer in done:
-                outcome = producer.result()
-                if outcome is Outcome.SLOW_CONSUMER:
-                    # The results not yet written are dropped (the client resumes from the last
-                    # cursor it received): the reason is all that waits for the client now.
-                    while not outbox.empty():
-                        outbox.get_nowait()
-                    outbox.put_nowait(_SLOW)
-                    await writer
-                elif not (first.done() and first.result() is False):
-                    await writer  # the results already in the outbox go out first
-                return outcome
-            writer.result()  # the client went away: raises its error
-            return Outcome.COMPLETED
+            return await member.deliver(send, refuse)
         finally:
-            for task in (producer, writer):
-                task.cancel()
-            for task in (producer, writer):
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-
-    async def _put(self, outbox: "asyncio.Queue[Any]", item: Any) -> bool:
-        try:
-            async with asyncio.timeout(self.limits.slow_consumer_seconds):
-                await outbox.put(item)
-        except TimeoutError:
-            return False
-        return True
+            run = member.run
+            if run is not None:
+                run.leave(member)
+                if not run.members:
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await run.task
 
     def install_signal_handlers(self) -> None:
         """On SIGTERM (and SIGINT), close every open stream first, then let the server stop.

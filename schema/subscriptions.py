@@ -167,7 +167,24 @@ class Subscription:
         # With a key: the fact's row ids (one before a delete and a new insert), and its parts.
         fact_ids: set[int] = set()
 
+        mark = context.stream
+
+        def known() -> Position | None:
+            # A start that needs no connection (a thousand subscriptions opened at once would
+            # otherwise each wait for one from the pool).
+            if mark.resume is not None:
+                return Position(cursor=mark.resume)
+            if checked is not None:
+                return Position(cursor=history.decode_cursor(checked))
+            shared = listener.window.position
+            if shared is not None:
+                # The present as the process's window has it (settled up to there).
+                return Position(cursor=shared.cursor)
+            return None
+
         async def start() -> Position:
+            if (table is None or key is None) and (ready := known()) is not None:
+                return ready
             async with _driver(engine) as connection:
                 if table is not None and key is not None:
                     column = history.KEY_COLUMNS[table]
@@ -175,13 +192,7 @@ class Subscription:
                         f"SELECT id FROM {table} WHERE {column} = $1", key
                     )
                     fact_ids.update(row["id"] for row in rows)
-                if checked is not None:
-                    return Position(cursor=history.decode_cursor(checked))
-                shared = listener.window.position
-                if shared is not None:
-                    # The present as the process's window has it (settled up to there).
-                    return Position(cursor=shared.cursor)
-                return await Position.at_present(connection)
+                return known() or await Position.at_present(connection)
 
         def wanted(change: history.Change) -> bool:
             if table is None:
@@ -221,6 +232,7 @@ class Subscription:
             for change in changes:
                 # Fresh loaders per event: a cached row must never stand for a newer one.
                 context.loaders = Loaders(engine)
+                mark.last = change.id
                 yield ChangeEvent(
                     cursor=change.cursor,
                     change=Change.of(change, fact_keys.get((change.fact_entity, change.fact_id))),
@@ -228,10 +240,17 @@ class Subscription:
                 )
             if position.more:
                 continue
-            # Waiting on a gap: the transaction may roll back, which notifies no one.
-            await listener.wait_for(
-                wake, listener.check_interval if position.waiting_on_gap else None
-            )
+            if not position.seen and not position.waiting_on_gap:
+                mark.idle_at = position.cursor
+                if mark.on_idle is not None:
+                    mark.on_idle()
+            try:
+                # Waiting on a gap: the transaction may roll back, which notifies no one.
+                await listener.wait_for(
+                    wake, listener.check_interval if position.waiting_on_gap else None
+                )
+            finally:
+                mark.idle_at = None
 
     @_subscription(
         description=(

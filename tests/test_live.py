@@ -293,6 +293,44 @@ async def test_a_consumer_that_never_reads_is_closed_while_another_keeps_up(
     assert cursors == [decode_cursor(e["cursor"]) for e in got]
 
 
+async def test_subscriptions_in_step_each_get_every_change_and_a_stalled_one_alone_is_closed(
+    database_url: str,
+) -> None:
+    # The same operation from the present, three times: one execution serves them while they
+    # keep up; the one that stops reading falls behind on its own and is closed.
+    settings = {"live_queue_size": 4, "live_slow_consumer_seconds": 1.0}
+    async with serving(database_url, **settings) as base, WsClient.open(base) as fast:
+        slow = await StalledWsClient.open(base)
+        for id_ in ("a", "b"):
+            await fast.subscribe(id_, LARGE_EVENTS, {})
+        await slow.subscribe("slow", LARGE_EVENTS, {})
+        # Each reads its starting point as it starts (ordering, not a timing check).
+        await asyncio.sleep(1.0)
+        await _sql(database_url, *MANY_LARGE_CHANGES)
+        got: dict[str, list[str]] = {"a": [], "b": []}
+        while len(got["a"]) + len(got["b"]) < 2 * 2100:
+            message = await fast.receive()
+            assert message["type"] == "next" and "errors" not in message["payload"], message
+            got[message["id"]].append(message["payload"]["data"]["changes"]["cursor"])
+        cursors = [decode_cursor(c) for c in got["a"]]
+        assert got["a"] == got["b"]
+        assert cursors == sorted(set(cursors)) and len(cursors) == 2100
+        slow.read_freely()
+        received: list[str] = []
+        while (message := await slow.receive(within=10))["type"] == "next":
+            received.append(message["payload"]["data"]["changes"]["cursor"])
+        assert message["type"] == "error" and message["id"] == "slow", message
+        assert message["payload"][0]["extensions"]["code"] == "SLOW_CONSUMER"
+        assert 0 < len(received) < 2100
+        await slow.subscribe("resumed", LARGE_EVENTS, {"after": received[-1]})
+        while len(received) < 2100:
+            message = await slow.receive()
+            assert message["type"] == "next" and message["id"] == "resumed", message
+            received.append(message["payload"]["data"]["changes"]["cursor"])
+        slow.close()
+    assert received == got["a"]
+
+
 async def test_sigterm_closes_streams_with_going_away_and_the_process_exits(
     database_url: str,
 ) -> None:
@@ -354,3 +392,32 @@ async def test_an_unauthorized_subscription_is_refused_before_anything_streams(
             [streamed] = await sse.events(1)
     assert event["changes"]["change"]["actor"] == "editor@example.org"
     assert streamed == event
+
+
+async def test_the_same_subscription_in_step_shows_the_actor_to_an_admin_only(
+    database_url: str,
+) -> None:
+    settings = Settings(_env_file=None, jwt_secret=SECRET)  # type: ignore[call-arg]
+    config = AuthConfig.from_settings(settings)
+    admin = mint_token(config, role=Role.ADMIN, subject="ed", ttl_seconds=60)
+    reader = mint_token(config, role=Role.READER, subject="rita", ttl_seconds=60)
+    query = "subscription { changes { cursor change { actor } } }"
+    async with (
+        serving(database_url, jwt_secret=SECRET) as base,
+        WsClient.open(base, payload={"Authorization": f"Bearer {admin}"}) as as_admin,
+        WsClient.open(base, payload={"Authorization": f"Bearer {reader}"}) as as_reader,
+    ):
+        await as_admin.subscribe("admin", query)
+        await as_reader.subscribe("reader", query)
+        # Each reads its starting point as it starts (ordering, not a timing check).
+        await asyncio.sleep(1.0)
+        await _sql(
+            database_url,
+            "SET credence.actor = 'editor@example.org'",
+            "INSERT INTO state (iso3, name) VALUES ('AAA', 'A')",
+        )
+        [seen] = await as_admin.events("admin", 1)
+        [hidden] = await as_reader.events("reader", 1)
+    assert seen["changes"]["cursor"] == hidden["changes"]["cursor"]
+    assert seen["changes"]["change"]["actor"] == "editor@example.org"
+    assert hidden["changes"]["change"]["actor"] is None
