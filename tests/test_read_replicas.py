@@ -13,11 +13,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from api import migrations
 from api.auth import AuthConfig, mint_token
 from api.database_url import to_asyncpg_dsn
-from api.importer.pipeline import ImportOptions, import_inputs
-from api.importer.readers import RowsInput
 from api.roles import Role
 from api.settings import Settings
 from tests.private_clusters import Primary, Replica, private_folder
@@ -55,15 +52,7 @@ def pair() -> Iterator[Pair]:
     with private_folder("credence-replica-") as folder:
         primary = Primary(folder)
         try:
-            migrations.upgrade(primary.url)
-            summary = asyncio.run(
-                import_inputs(
-                    [RowsInput("states", "states", STATES)],
-                    database_url=primary.url,
-                    options=ImportOptions(actor="test"),
-                )
-            )
-            assert summary.committed, summary.errors
+            primary.load_states(STATES)
             replica = Replica(primary, folder)
             try:
                 yield Pair(primary, replica)
