@@ -289,6 +289,10 @@ class GraphQLView(GraphQL[Context, None]):
         if self._routing is None:
             return None
         routing = self._routing()
+        if not routing.replicas:
+            # Everything reads the primary: no question to ask of the request (the usual
+            # deployment, so the document is not scanned on every request for nothing).
+            return None
         if (
             scope.get(_PRIMARY_ONLY)
             or request.headers.get(CONSISTENCY_HEADER, "").strip().lower() == "primary"

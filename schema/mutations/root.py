@@ -238,19 +238,24 @@ def _update(spec: EntitySpec) -> StrawberryField:
                 read=read,
             ),
         )
-        return payload(
-            **{
-                attribute: written.nodes[0],
-                "version": written.versions[0],
-                "change_id": written.change_id,
-            }
-        )
+        return _one_node(payload, attribute, written)
 
     return _field(
         resolve,
         f"update{singular}",
         f"Change some fields of one {singular.lower()}, found by its natural key.",
         payload,
+    )
+
+
+def _one_node(payload: Any, attribute: str, written: "mutations.Written[Any]") -> Any:
+    """The payload of a call on one fact: the node as written, its version, the change id."""
+    return payload(
+        **{
+            attribute: written.nodes[0],
+            "version": written.versions[0],
+            "change_id": written.change_id,
+        }
     )
 
 
@@ -274,13 +279,7 @@ def _end(spec: EntitySpec) -> StrawberryField:
                 read=read,
             ),
         )
-        return payload(
-            **{
-                attribute: written.nodes[0],
-                "version": written.versions[0],
-                "change_id": written.change_id,
-            }
-        )
+        return _one_node(payload, attribute, written)
 
     date_help = "The end date, as an ISO prefix (`2001`, `2001-09`, `2001-09-25`)."
     if ends.reason is None:
