@@ -35,6 +35,7 @@ from schema.http_compression import CompressionMiddleware
 from schema.http_cors import CorsMiddleware, CorsPolicy
 from schema.http_event_stream import WithEventStreams
 from schema.http_explore import explore_routes
+from schema.http_fast import FastReads
 from schema.http_guard import RequestLimits
 from schema.http_websocket import websocket_endpoint
 from schema.live import Live, LiveLimits
@@ -264,7 +265,20 @@ def create_app(
             prometheus_route(graphql.metrics, settings.metrics_path),
             metrics_route(graphql, settings.metrics_path + ".json"),
         ]
-    middleware = [Middleware(RequestIdMiddleware)]
+    middleware = []
+    if settings.fast_path and graphql.compiled is not None:
+        # Outermost: a plain query with a known plan is answered before any other layer runs.
+        middleware.append(
+            Middleware(
+                FastReads,
+                view=graphql,
+                cors=cors,
+                compression_min_bytes=(
+                    settings.compression_min_bytes if settings.compression else None
+                ),
+            )
+        )
+    middleware.append(Middleware(RequestIdMiddleware))
     if cors.origins:
         middleware.append(Middleware(CorsMiddleware, policy=cors))
     if settings.compression:

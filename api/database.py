@@ -66,6 +66,7 @@ def create_engine(
     return _create_async_engine(
         to_sqlalchemy_url(url),
         pool_size=pool_size,
+        max_overflow=0,
         pool_timeout=pool_timeout,
         # No pre-ping: the loaders take a pooled connection per batch, and a ping per batch would
         # double the round trips. Recycling bounds the life of a connection instead.

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Query operations run as one SQL statement per root field (schema/compiled), with the
     # resolvers as fallback; CREDENCE_COMPILED_READS=false serves everything through resolvers.
     compiled_reads: bool = True
+    # Plain POST queries whose compiled plan is known skip the full request path
+    # (schema/http_fast); CREDENCE_FAST_PATH=false sends them through it (benchmarks, tests).
+    fast_path: bool = True
 
     # What one request may take. A body over the limit is refused with 413 before it is read
     # whole; statements run under PostgreSQL's statement_timeout; a request as a whole gets a

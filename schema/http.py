@@ -60,6 +60,14 @@ from schema.http_guard import (
     read_body,
     replay,
 )
+from schema.http_headers import (
+    COMPILED_FAILED,
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    STANDARD_HEADERS,
+    negotiate_media_type,
+    valid_request_id,
+)
 from schema.http_params import GraphQLParams, read_params
 from schema.limits import (
     INTERNAL_ERROR_CODE,
@@ -75,30 +83,17 @@ from schema.persisted_queries import PersistedQueries, PersistedQueryError
 
 logger = logging.getLogger(__name__)
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-JSON = "application/json"
 GRAPHIQL_DIR = Path(__file__).resolve().parent / "graphiql"
 REQUEST_ID_HEADER = "X-Request-ID"
 # `X-Credence-Executor: resolver` on a request skips the compiled reads (benchmarks and
 # differential tests compare the two paths on one server); responses say which path served them.
 EXECUTOR_HEADER = "X-Credence-Executor"
 
-# An incoming id is echoed into logs and headers, so only short, plain ones are trusted.
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-
 # The page's scripts and styles come from this service only; GraphiQL sets inline styles.
 _GRAPHIQL_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-
-
-# On every response: browsers must not guess a media type (a JSON answer holding markup must
-# never render as a page), and no URL of ours leaks to another site through Referer.
-_STANDARD_HEADERS = (
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
 )
 
 
@@ -118,13 +113,13 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = Headers(scope=scope).get(REQUEST_ID_HEADER)
-        request_id = incoming if incoming and _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id = incoming if incoming and valid_request_id(incoming) else uuid.uuid4().hex
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers[REQUEST_ID_HEADER] = request_id
-                headers.raw.extend(_STANDARD_HEADERS)
+                headers.raw.extend(STANDARD_HEADERS)
             await send(message)
 
         token = request_id_var.set(request_id)
@@ -132,37 +127,6 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id_var.reset(token)
-
-
-def negotiate_media_type(accept: str | None) -> str:
-    """`application/graphql-response+json` when the client prefers it, else `application/json`.
-
-    No Accept, `*/*` or anything else gets `application/json`: the specification's choice for
-    clients written before the new media type existed.
-    """
-    best, best_quality = JSON, 0.0
-    for media_range in (accept or "").split(","):
-        name, *parameters = (part.strip() for part in media_range.split(";"))
-        media_type, quality = name.lower(), _quality(parameters)
-        if media_type not in (GRAPHQL_RESPONSE_JSON, JSON) or quality <= 0:
-            continue
-        # On equal quality the newer media type wins: it is the one that carries status codes.
-        if quality > best_quality or (
-            quality == best_quality and media_type == GRAPHQL_RESPONSE_JSON
-        ):
-            best, best_quality = media_type, quality
-    return best
-
-
-def _quality(parameters: list[str]) -> float:
-    for parameter in parameters:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return float(value)
-            except ValueError:
-                return 0.0
-    return 1.0
 
 
 def _is_request_error(result: ExecutionResult) -> bool:
@@ -231,21 +195,21 @@ class GraphQLView(GraphQL[Context, None]):
             logger.info("Client disconnected; request %s cancelled", current_request_id())
             return
         except HTTPException as error:
-            response = self._http_error(scope["method"], error, media_type)
+            response = self.http_error(scope["method"], error, media_type)
         except TimeoutError:
             logger.warning(
                 "Request %s did not finish within %gs",
                 current_request_id(),
                 self.limits.request_timeout,
             )
-            response = self._fault_response(DatabaseFault.UNAVAILABLE, media_type)
+            response = self.fault_response(DatabaseFault.UNAVAILABLE, media_type)
         except Exception as error:
             fault = database_fault(error)
             if fault is not None:
                 logger.warning("Request %s met a database fault: %s", current_request_id(), fault)
-                response = self._fault_response(fault, media_type)
+                response = self.fault_response(fault, media_type)
             else:
-                response = self._internal_error(media_type)
+                response = self.internal_error(media_type)
         await response(scope, receive, send)
         if self.metrics is not None:
             self.metrics.observe(served.operation, served.executor, time.perf_counter() - started)
@@ -270,11 +234,37 @@ class GraphQLView(GraphQL[Context, None]):
             if replica is None or response.status_code != 503:
                 return self._with_read_from(scope, response)
             problem = "a query found it unavailable"
+        self.replica_failed(scope, replica, problem)
+        response = await self._respond(Request(scope, replay(body)), media_type, served)
+        return self._with_read_from(scope, response)
+
+    def replica_failed(self, scope: Scope, replica: Replica, problem: str) -> None:
+        """Take a replica that failed a query out of the rotation, and send the rest of this
+        request to the primary."""
         assert self._routing is not None  # a replica was chosen, so routing is on
         self._routing().mark_down(replica, problem)
         scope[_PRIMARY_ONLY] = True
-        response = await self._respond(Request(scope, replay(body)), media_type, served)
-        return self._with_read_from(scope, response)
+
+    def primary_engine(self) -> AsyncEngine:
+        return self._engine()
+
+    def read_target(self, scope: Scope, consistency: bytes | None) -> ReadTarget | None:
+        """Where a query's reads run: a healthy replica, or the primary when the request asks
+        for it (`Credence-Consistency: primary`); None without replicas (the primary)."""
+        if self._routing is None:
+            return None
+        routing = self._routing()
+        if not routing.replicas:
+            # Everything reads the primary: no question to ask of the request.
+            return None
+        if scope.get(_PRIMARY_ONLY) or (
+            consistency is not None and consistency.strip().lower() == b"primary"
+        ):
+            target = routing.primary
+        else:
+            target = routing.reader()
+        scope[_READ_TARGET] = target
+        return target
 
     def _with_read_from(self, scope: Scope, response: Response) -> Response:
         # Debug deployments say which database answered (tests, and operators checking routing).
@@ -286,23 +276,14 @@ class GraphQLView(GraphQL[Context, None]):
     def _route(self, request: Request, params: GraphQLParams | None) -> ReadTarget | None:
         """Where this request's queries run, remembered on the scope for the context."""
         scope = request.scope
-        if self._routing is None:
-            return None
-        routing = self._routing()
-        if not routing.replicas:
+        if self._routing is None or not self._routing().replicas:
             # Everything reads the primary: no question to ask of the request (the usual
             # deployment, so the document is not scanned on every request for nothing).
             return None
-        if (
-            scope.get(_PRIMARY_ONLY)
-            or request.headers.get(CONSISTENCY_HEADER, "").strip().lower() == "primary"
-            or (params is not None and _may_write(params))
-        ):
-            target = routing.primary
-        else:
-            target = routing.reader()
-        scope[_READ_TARGET] = target
-        return target
+        if params is not None and _may_write(params):
+            scope[_PRIMARY_ONLY] = True  # a mutation, and every read of its answer
+        consistency = request.headers.get(CONSISTENCY_HEADER)
+        return self.read_target(scope, consistency.encode() if consistency is not None else None)
 
     async def _respond(self, request: Request, media_type: str, served: "_Served") -> Response:
         if wants_graphiql(request.method, request.headers.get("accept")):
@@ -323,7 +304,7 @@ class GraphQLView(GraphQL[Context, None]):
                 # Strawberry reads the request itself: hand it the document, not the hash.
                 params, request = resolved, _with_params(request, resolved)
         self._route(request, params)
-        refusal = self._introspection_refusal(params)
+        refusal = self.introspection_refusal(params)
         if refusal is not None:
             return Response(
                 self.encode_json(refusal),
@@ -371,7 +352,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         return operation.operation.value if operation is not None else "unknown"
 
-    def _internal_error(self, media_type: str) -> Response:
+    def internal_error(self, media_type: str) -> Response:
         # Anything that escaped Strawberry (building the context, say): the same masked answer
         # as a resolver's exception, never Starlette's plain-text traceback page.
         request_id = current_request_id()
@@ -386,7 +367,7 @@ class GraphQLView(GraphQL[Context, None]):
         }
         return Response(self.encode_json(body), status_code=500, media_type=media_type)
 
-    def _fault_response(self, fault: DatabaseFault, media_type: str) -> Response:
+    def fault_response(self, fault: DatabaseFault, media_type: str) -> Response:
         error = fault_error(fault).formatted
         if fault is DatabaseFault.UNAVAILABLE:
             return Response(
@@ -408,7 +389,7 @@ class GraphQLView(GraphQL[Context, None]):
             headers={"Cache-Control": "private, no-store"},
         )
 
-    def _introspection_refusal(self, params: GraphQLParams | None) -> dict[str, Any] | None:
+    def introspection_refusal(self, params: GraphQLParams | None) -> dict[str, Any] | None:
         """With introspection turned off, a document asking for `__schema` or `__type` is refused.
 
         The substring test keeps the common case free; only a document that mentions either name
@@ -445,8 +426,13 @@ class GraphQLView(GraphQL[Context, None]):
         bounded caches as Strawberry's extensions (see `schema.compiled.executor`).
         """
         compiled = self.compiled
-        if compiled is None or (
-            self.executor_header and request.headers.get(EXECUTOR_HEADER, "").lower() == "resolver"
+        if (
+            compiled is None
+            or request.scope.get(COMPILED_FAILED)
+            or (
+                self.executor_header
+                and request.headers.get(EXECUTOR_HEADER, "").lower() == "resolver"
+            )
         ):
             return None
         plain = params.plain() if params is not None else None
@@ -459,7 +445,7 @@ class GraphQLView(GraphQL[Context, None]):
         # PostgreSQL's JSON text, spliced: never decoded and encoded again.
         return Response(body, media_type=media_type, headers={EXECUTOR_HEADER: "compiled"})
 
-    def _http_error(self, method: str, error: HTTPException, media_type: str) -> Response:
+    def http_error(self, method: str, error: HTTPException, media_type: str) -> Response:
         status, reason, headers = error.status_code, error.reason, {}
         cause = error.__cause__
         if (

@@ -97,6 +97,17 @@ def _negotiated(accept: bytes | None) -> str | None:
         return coding
 
 
+async def compress(body: bytes, accept_encoding: bytes | None) -> tuple[bytes, str | None]:
+    """`body` in the coding the client prefers, and that coding (None: sent as it is)."""
+    coding = _negotiated(accept_encoding)
+    if coding is None:
+        return body, None
+    encode = _CODINGS[coding]
+    if len(body) > THREAD_BYTES:
+        return await anyio.to_thread.run_sync(encode, body), coding
+    return encode(body), coding
+
+
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
     for key, value in headers:
         if key == name:
@@ -144,13 +155,8 @@ class CompressionMiddleware:
                 raw.append((b"vary", b"Accept-Encoding"))  # the usual case, without a parse
             else:
                 MutableHeaders(scope=start).add_vary_header("Accept-Encoding")
-            coding = _negotiated(_header(scope["headers"], b"accept-encoding"))
+            body, coding = await compress(body, _header(scope["headers"], b"accept-encoding"))
             if coding is not None:
-                compress = _CODINGS[coding]
-                if len(body) > THREAD_BYTES:
-                    body = await anyio.to_thread.run_sync(compress, body)
-                else:
-                    body = compress(body)
                 headers = MutableHeaders(scope=start)
                 headers["content-encoding"] = coding
                 headers["content-length"] = str(len(body))

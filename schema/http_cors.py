@@ -35,6 +35,7 @@ ALLOWED_HEADERS = (
 # revalidate; our ids, so a frontend can quote them in a bug report; a 401's challenge, which
 # says why a token was refused).
 EXPOSED_HEADERS = ("etag", "x-request-id", "x-credence-executor", "www-authenticate")
+_EXPOSED = ", ".join(EXPOSED_HEADERS).encode()
 
 
 class CorsConfigurationError(ValueError):
@@ -71,21 +72,29 @@ class CorsPolicy:
     def allows(self, origin: str) -> bool:
         return self.any_origin or origin in self.origins
 
+    def response_headers(self, origin: str | None) -> tuple[list[tuple[bytes, bytes]], bool]:
+        """The CORS headers of an answer (not a preflight) to a request from `origin`, and
+        whether the answer varies by Origin (so caches keep one copy per origin)."""
+        if origin is None or not self.allows(origin):
+            # No CORS header: the browser withholds the answer from a page it does not allow.
+            return [], not self.any_origin
+        allowed = b"*" if self.any_origin else origin.encode("latin-1")
+        headers = [(b"access-control-allow-origin", allowed)]
+        if self.credentials:
+            headers.append((b"access-control-allow-credentials", b"true"))
+        headers.append((b"access-control-expose-headers", _EXPOSED))
+        return headers, not self.any_origin
+
 
 class CorsMiddleware:
     def __init__(self, app: ASGIApp, policy: CorsPolicy) -> None:
         self.app = app
         self.policy = policy
-        credentials = [(b"access-control-allow-credentials", b"true")] if policy.credentials else []
         self._preflight_headers = {
             "Access-Control-Allow-Methods": ", ".join(ALLOWED_METHODS),
             "Access-Control-Allow-Headers": ", ".join(ALLOWED_HEADERS),
             "Access-Control-Max-Age": str(policy.max_age),
         }
-        self._response_headers = [
-            *credentials,
-            (b"access-control-expose-headers", ", ".join(EXPOSED_HEADERS).encode()),
-        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,54 +102,41 @@ class CorsMiddleware:
             return
         headers = Headers(scope=scope)
         origin = headers.get("origin")
-        if origin is None:
-            # Same-origin navigation, curl, servers: nothing to do but say the answer may vary.
-            await self.app(scope, receive, self._vary(send))
+        if (
+            origin is not None
+            and scope["method"] == "OPTIONS"
+            and "access-control-request-method" in headers
+        ):
+            await self._preflight(origin, self.policy.allows(origin))(scope, receive, send)
             return
-        allowed = self.policy.allows(origin)
-        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
-            await self._preflight(origin, allowed)(scope, receive, send)
+        # Same-origin navigation, curl and servers send no Origin: their answers only say that
+        # the answer may vary by it.
+        added, vary = self.policy.response_headers(origin)
+        if not added and not vary:
+            await self.app(scope, receive, send)
             return
-        await self.app(
-            scope, receive, self._with_cors(send, origin) if allowed else self._vary(send)
-        )
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if vary:
+                    headers.add_vary_header("Origin")
+                headers.raw.extend(added)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
 
     def _preflight(self, origin: str, allowed: bool) -> Response:
         if not allowed:
             # No CORS header: the browser fails the preflight and never sends the request.
             return Response(status_code=403, headers={"Vary": "Origin"})
-        headers = {**self._preflight_headers, **self._origin_headers(origin)}
+        headers = dict(self._preflight_headers)
+        if self.policy.any_origin:
+            headers["Access-Control-Allow-Origin"] = "*"
+        else:
+            # The answer names one origin, so caches must keep one copy per origin.
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Vary"] = "Origin"
         if self.policy.credentials:
             headers["Access-Control-Allow-Credentials"] = "true"
         return Response(status_code=204, headers=headers)
-
-    def _origin_headers(self, origin: str) -> dict[str, str]:
-        if self.policy.any_origin:
-            return {"Access-Control-Allow-Origin": "*"}
-        # The answer names one origin, so caches must keep one copy per origin.
-        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
-
-    def _with_cors(self, send: Send, origin: str) -> Send:
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self._origin_headers(origin).items():
-                    if name == "Vary":
-                        headers.add_vary_header("Origin")
-                    else:
-                        headers[name] = value
-                headers.raw.extend(self._response_headers)
-            await send(message)
-
-        return send_with_cors
-
-    def _vary(self, send: Send) -> Send:
-        if self.policy.any_origin:
-            return send  # the same answer for every origin
-
-        async def send_with_vary(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).add_vary_header("Origin")
-            await send(message)
-
-        return send_with_vary

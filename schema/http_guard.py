@@ -26,6 +26,12 @@ class ClientDisconnected(Exception):
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     declared = Headers(scope=scope).get("content-length")
+    return await read_declared_body(receive, limit, declared)
+
+
+async def read_declared_body(receive: Receive, limit: int, declared: str | bytes | None) -> bytes:
+    """The body, refused with 413 when its declared length (Content-Length) or the bytes that
+    arrive pass `limit`."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
     chunks: list[bytes] = []
@@ -48,10 +54,12 @@ def _too_large(limit: int) -> HTTPException:
     return HTTPException(413, f"The request body is larger than the limit of {limit:,} bytes.")
 
 
-def replay(body: bytes) -> Receive:
-    """A `receive` that hands over the body already read, once, and then nothing more.
+def replay(body: bytes, then: Receive | None = None) -> Receive:
+    """A `receive` that hands over the body already read, once, and then `then`'s messages.
 
-    The real `receive` belongs to `cancel_on_disconnect` from then on.
+    With no `then`, nothing more: the real `receive` belongs to the request's guard, which
+    watches for the client's disconnect. With `then` (the real one), the app it is given to has
+    the whole request, disconnect included.
     """
     sent = False
 
@@ -60,6 +68,8 @@ def replay(body: bytes) -> Receive:
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
+        if then is not None:
+            return await then()
         await asyncio.Event().wait()  # never: only the disconnect watcher reads the client
         raise AssertionError("unreachable")
 

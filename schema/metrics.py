@@ -95,6 +95,11 @@ class _CompiledCollector(Collector):
             value=stats.compiled,
         )
         yield CounterMetricFamily(
+            "credence_compiled_fast_answers",
+            "Of those, answered on the fast path (a plain POST query whose plan was known).",
+            value=stats.fast,
+        )
+        yield CounterMetricFamily(
             "credence_compiled_statements",
             "SQL statements the compiled path ran (one per root field).",
             value=stats.statements,
