@@ -22,8 +22,8 @@ same answer, header for header.
 """
 
 import logging
-import time
 import os
+import time
 from collections import OrderedDict
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
