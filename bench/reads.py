@@ -25,15 +25,18 @@ import itertools
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import string
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 DATABASE_ENV = "CREDENCE_BENCH_DATABASE_URL"
 # When set, the service reads from this replica (DATABASE_READ_URLS) and the floor reads it too;
@@ -293,7 +296,7 @@ def create_bench_app() -> Any:
     """The service as `credence serve` builds it, plus the floor and a statement counter."""
     from sqlalchemy import event
     from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
+    from starlette.responses import JSONResponse
     from starlette.routing import Route
 
     from api.app import create_app
@@ -334,13 +337,6 @@ def create_bench_app() -> Any:
     assert isinstance(view, GraphQLView) and view.compiled is not None
     stats = view.compiled.stats
 
-    async def floor(request: Request) -> Response:
-        _, sql, args = SCENARIOS[request.query_params["name"]]
-        async with engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            text = await raw.driver_connection.fetchval(sql, *args)  # type: ignore[union-attr]
-        return Response(b'{"data":' + text.encode() + b"}", media_type="application/json")
-
     async def metrics(request: Request) -> JSONResponse:
         # The server's own CPU time: per request, what one worker costs whatever else runs.
         return JSONResponse(
@@ -351,11 +347,42 @@ def create_bench_app() -> Any:
             }
         )
 
-    app.router.routes += [
-        Route("/bench/floor", floor, methods=["GET"]),
-        Route("/bench/metrics", metrics, methods=["GET"]),
-    ]
-    return app
+    app.router.routes += [Route("/bench/metrics", metrics, methods=["GET"])]
+    return Floors(app, engine)
+
+
+class Floors:
+    """The two floors, in front of the service, as lean as ASGI allows (no Starlette at all).
+
+    `/bench/floor?name=Q`: question Q's hand-written SQL statement, run on a connection from the
+    service's own pool, its JSON text sent as it came. `/bench/bare?name=Q`: the same answer as
+    constant bytes, no database: what uvicorn and the ASGI protocol cost by themselves.
+    """
+
+    def __init__(self, app: Any, engine: Any) -> None:
+        self.app = app
+        self.engine = engine
+        self.answers: dict[str, bytes] = {}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path")
+        if scope["type"] != "http" or path not in ("/bench/floor", "/bench/bare"):
+            await self.app(scope, receive, send)
+            return
+        name = parse_qs(scope["query_string"].decode())["name"][0]
+        body = self.answers.get(name) if path == "/bench/bare" else None
+        if body is None:
+            body = self.answers[name] = await self._sql(name)
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _sql(self, name: str) -> bytes:
+        _, sql, args = SCENARIOS[name]
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            text = await raw.driver_connection.fetchval(sql, *args)
+        return b'{"data":' + text.encode() + b"}"
 
 
 # --- The load generator (a second process) -------------------------------------------------------
@@ -389,11 +416,60 @@ async def _run(
     }
 
 
+def _lua(request: dict[str, Any], headers: dict[str, str]) -> str:
+    """wrk's script for one request: method, body and headers."""
+    lines = [f'wrk.method = "{request["method"]}"']
+    all_headers = {**headers, **request.get("headers", {})}
+    if "json" in request:
+        lines.append(f"wrk.body = [==[{json.dumps(request['json'])}]==]")
+        all_headers["content-type"] = "application/json"
+    lines += [f'wrk.headers["{name}"] = "{value}"' for name, value in all_headers.items()]
+    return "\n".join(lines) + "\n"
+
+
+_WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+async def _wrk(
+    base: str, request: dict[str, Any], concurrency: int, duration: float, headers: dict[str, str]
+) -> dict[str, Any]:
+    """`_run`'s figures, with wrk as the load generator: far lighter than a Python client, so
+    the small answers measure the server and not the client."""
+    url = base + request["url"]
+    if "params" in request:
+        url += "?" + urlencode(request["params"])
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(_lua(request, headers))
+        script.flush()
+        process = await asyncio.create_subprocess_exec(
+            "wrk", "-t", "2", "-c", str(concurrency), "-d", f"{duration}s", "--latency",
+            "-s", script.name, url, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        output = (await process.communicate())[0].decode()
+    total = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if total is None or rps is None or "Non-2xx" in output:
+        raise SystemExit(f"wrk failed on {url}:\n{output}")
+
+    def latency(percent: str) -> float:
+        found = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", output)
+        return float(found.group(1)) * _WRK_UNITS[found.group(2)] if found else float("nan")
+
+    return {
+        "rps": float(rps.group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "n": int(total.group(1)),
+    }
+
+
 def _ordered(body: bytes) -> Any:
     return json.loads(body, object_pairs_hook=lambda pairs: list(pairs))
 
 
-async def loadgen(base: str, concurrency: int, duration: float) -> dict[str, Any]:
+async def loadgen(
+    base: str, concurrency: int, duration: float, use_wrk: bool = False
+) -> dict[str, Any]:
     import httpx
 
     results: dict[str, Any] = {}
@@ -407,22 +483,30 @@ async def loadgen(base: str, concurrency: int, duration: float) -> dict[str, Any
         for name, (query, _, _) in SCENARIOS.items():
             graphql = {"method": "POST", "url": "/graphql", "json": {"query": query}}
             requests: dict[str, dict[str, Any]] = {
+                "bare": {"method": "GET", "url": "/bench/bare", "params": {"name": name}},
                 "floor": {"method": "GET", "url": "/bench/floor", "params": {"name": name}},
                 "compiled": graphql,
+                "full": {**graphql, "headers": {EXECUTOR_HEADER: "full"}},
                 "resolver": {**graphql, "headers": {EXECUTOR_HEADER: "resolver"}},
             }
             bodies = {mode: (await client.request(**r)).content for mode, r in requests.items()}
-            same = _ordered(bodies["compiled"]) == _ordered(bodies["resolver"])
+            same = (
+                _ordered(bodies["compiled"]) == _ordered(bodies["resolver"])
+                and bodies["compiled"] == bodies["full"]
+            )
             floor_same = json.loads(bodies["floor"]) == json.loads(bodies["compiled"])
             row: dict[str, Any] = {"same": same, "floor_same": floor_same}
             for mode, request in requests.items():
                 await _run(client, request, concurrency, 0.5, 50)  # warm up
                 before = (await client.get("/bench/metrics")).json()
-                row[mode] = await _run(client, request, concurrency, duration, 20_000)
+                if use_wrk:
+                    row[mode] = await _wrk(base, request, concurrency, duration, headers)
+                else:
+                    row[mode] = await _run(client, request, concurrency, duration, 20_000)
                 after = (await client.get("/bench/metrics")).json()
                 served = after["compiled"] - before["compiled"]
                 row[mode]["cpu"] = (after["cpu"] - before["cpu"]) / row[mode]["n"] * 1000
-                if mode == "compiled":
+                if mode in ("compiled", "full"):
                     row[mode]["statements"] = (after["statements"] - before["statements"]) / max(
                         served, 1
                     )
@@ -489,26 +573,39 @@ def compression_table(rows: dict[str, Any]) -> str:
 
 
 def table(results: dict[str, Any], concurrency: int) -> str:
-    header = (
-        f"{'question':38} {'floor':>6} {'compiled':>8} {'p50':>6} {'p99':>6} {'resolver':>8} "
-        f"{'p50':>7} {'p99':>7} {'c/floor':>7} {'c/res':>6} {'SQL/req':>7} "
-        f"{'server CPU ms/req f|c|r':>24} same"
-    )
+    """Two tables: throughput, and the server's CPU per request (the steadier figure on a shared
+    machine); each against the floors measured in the same run."""
     lines = [
         f"one uvicorn worker, {concurrency} concurrent connections, loopback; "
-        "throughput in requests/s, latencies in ms",
-        header,
+        "bare = constant bytes, no database; floor = the hand-written SQL statement; "
+        "compiled = the fast path; full = the compiled path behind the full request path",
+        "",
+        "requests/s, and latencies in ms",
+        f"{'question':38} {'bare':>6} {'floor':>6} {'compiled':>8} {'p50':>6} {'p99':>6} "
+        f"{'full':>6} {'resolver':>8} {'c/floor':>7} {'c/bare':>6} {'c/res':>6} "
+        f"{'SQL/req':>7} same",
     ]
-    for name, row in results.items():
-        if name == COMPRESSION_KEY:
-            continue
-        f, c, r = row["floor"], row["compiled"], row["resolver"]
-        cpu = f"{f['cpu']:.2f}|{c['cpu']:.2f}|{r['cpu']:.1f}"
+    rows = [(n, r) for n, r in results.items() if n != COMPRESSION_KEY]
+    for name, row in rows:
+        b, f, c, u, r = (row[k] for k in ("bare", "floor", "compiled", "full", "resolver"))
         lines.append(
-            f"{name:38} {f['rps']:6.0f} {c['rps']:8.0f} {c['p50']:6.1f} {c['p99']:6.1f} "
-            f"{r['rps']:8.1f} {r['p50']:7.0f} {r['p99']:7.0f} {c['rps'] / f['rps']:7.0%} "
-            f"{c['rps'] / r['rps']:5.1f}x {c['statements']:3.0f}|{r['statements']:<3.0f} "
-            f"{cpu:>24} {'yes' if row['same'] and row['floor_same'] else 'NO'}"
+            f"{name:38} {b['rps']:6.0f} {f['rps']:6.0f} {c['rps']:8.0f} {c['p50']:6.1f} "
+            f"{c['p99']:6.1f} {u['rps']:6.0f} {r['rps']:8.1f} {c['rps'] / f['rps']:7.0%} "
+            f"{c['rps'] / b['rps']:6.0%} {c['rps'] / r['rps']:5.1f}x "
+            f"{c['statements']:3.0f}|{r['statements']:<3.0f} "
+            f"{'yes' if row['same'] and row['floor_same'] else 'NO'}"
+        )
+    lines += [
+        "",
+        "server CPU in ms per request; ratios of the compiled path's",
+        f"{'question':38} {'bare':>6} {'floor':>6} {'compiled':>8} {'full':>6} {'resolver':>8} "
+        f"{'c/bare':>7} {'c/floor':>7} {'c/full':>6}",
+    ]
+    for name, row in rows:
+        b, f, c, u, r = (row[k]["cpu"] for k in ("bare", "floor", "compiled", "full", "resolver"))
+        lines.append(
+            f"{name:38} {b:6.3f} {f:6.3f} {c:8.3f} {u:6.3f} {r:8.2f} {c / b:6.1f}x "
+            f"{c / f:6.2f}x {c / u:6.2f}"
         )
     if COMPRESSION_KEY in results:
         lines += ["", compression_table(results[COMPRESSION_KEY])]
@@ -530,19 +627,25 @@ def main() -> None:
         "--workers", type=int, default=1, help="uvicorn worker processes (capacity per core)"
     )
     parser.add_argument("--loadgen", metavar="BASE_URL", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--wrk",
+        action="store_true",
+        help="drive the per-question table with wrk (on PATH) instead of a Python client",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument(
         "--database-url", help="a database a previous run kept (--keep): skip loading"
     )
     args = parser.parse_args()
     if args.loadgen:
-        print(json.dumps(asyncio.run(loadgen(args.loadgen, args.concurrency, args.duration))))
+        measured = loadgen(args.loadgen, args.concurrency, args.duration, args.wrk)
+        print(json.dumps(asyncio.run(measured)))
         return
 
     url = args.database_url or asyncio.run(prepare_database())
     try:
         results = serve_and_measure(
-            {DATABASE_ENV: url}, args.workers, args.concurrency, args.duration
+            {DATABASE_ENV: url}, args.workers, args.concurrency, args.duration, args.wrk
         )
         print(table(results, args.concurrency))
     finally:
@@ -553,7 +656,11 @@ def main() -> None:
 
 
 def serve_and_measure(
-    environment: dict[str, str], workers: int, concurrency: int, duration: float
+    environment: dict[str, str],
+    workers: int,
+    concurrency: int,
+    duration: float,
+    use_wrk: bool = False,
 ) -> dict[str, Any]:
     """Serve the benchmark app with uvicorn and measure it from a second process."""
     port = _free_port()
@@ -574,7 +681,8 @@ def serve_and_measure(
                 time.sleep(0.1)
         measured = subprocess.run(
             [sys.executable, "-m", "bench.reads", "--loadgen", base,
-             "--concurrency", str(concurrency), "--duration", str(duration)],
+             "--concurrency", str(concurrency), "--duration", str(duration),
+             *(["--wrk"] if use_wrk else [])],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
         result: dict[str, Any] = json.loads(measured.stdout)

@@ -85,8 +85,9 @@ logger = logging.getLogger(__name__)
 
 GRAPHIQL_DIR = Path(__file__).resolve().parent / "graphiql"
 REQUEST_ID_HEADER = "X-Request-ID"
-# `X-Credence-Executor: resolver` on a request skips the compiled reads (benchmarks and
-# differential tests compare the two paths on one server); responses say which path served them.
+# `X-Credence-Executor: resolver` on a request skips the compiled reads, and `full` skips only
+# the fast path (benchmarks and differential tests compare the paths on one server); responses
+# say which executor served them. Obeyed in debug mode only.
 EXECUTOR_HEADER = "X-Credence-Executor"
 
 # The page's scripts and styles come from this service only; GraphiQL sets inline styles.

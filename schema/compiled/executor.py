@@ -193,8 +193,8 @@ class CompiledReads:
             return b'{"data":{' + b",".join(parts) + b"}}"
         async with engine.connect() as connection:
             raw = await connection.get_raw_connection()
-            # asyncpg itself, under SQLAlchemy's pool: no result processing, no ORM, the json
-            # column comes back as the text PostgreSQL wrote.
+            # asyncpg itself, under SQLAlchemy's pool: no result processing, no ORM, the answer
+            # comes back as the bytes of the text PostgreSQL wrote.
             driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
             if self.in_transaction:
                 async with driver.transaction(readonly=True):
@@ -209,12 +209,12 @@ class CompiledReads:
     ) -> None:
         for root in roots:
             if root.statement is None:
-                text = root.literal
+                text = root.literal.encode()
             else:
                 value = await _fetch(driver, root.statement, root.recorded_at)
-                text = "null" if value is None else value
+                text = b"null" if value is None else value
                 self.stats.statements += 1
-            parts.append(orjson.dumps(root.key) + b":" + text.encode())
+            parts.append(orjson.dumps(root.key) + b":" + text)
 
 
 async def _fetch(driver: asyncpg.Connection, statement: Statement, recorded_at: str | None) -> Any:

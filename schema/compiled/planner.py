@@ -178,8 +178,10 @@ class Planner:
                 continue
             self._params = Params()
             self._aliases = Aliases()
-            # As text: SQLAlchemy's pool gives connections a json codec that would decode it.
-            sql = f"SELECT ({self._root(name, nodes)})::text"
+            # As the bytes of its text (bytea, which asyncpg hands over as `bytes`): the answer
+            # is spliced into the response as it came, never decoded nor encoded again.
+            # (SQLAlchemy's pool gives connections a json codec that would decode json.)
+            sql = f"SELECT convert_to(({self._root(name, nodes)})::text, 'UTF8')"
             if any(f"${i}::" not in sql for i in range(1, len(self._params.values) + 1)):
                 # A parameter no expression mentions has no type the server could infer.
                 raise Unsupported("internal: an unused parameter")

@@ -1,0 +1,281 @@
+"""What the hostile-input checks cost the read benchmarks, per question and read path.
+
+    .venv/bin/python -m bench.checks [--rounds 7] [--block-seconds 0.3] [--database-url URL]
+
+Loads bench/reads.py's dataset (or uses a database `bench.reads --keep` left), then asks each of
+its questions through the whole ASGI app, in this process (no network, no load generator), on
+each read path: the fast path, the compiled path behind the full request path, and the
+resolvers. Two measurements per question and path, in the same run:
+
+- A/B: the CPU time of this process per request (`time.process_time`: the database's own work is
+  another process's and is not counted) with the checks as they ship, and with them replaced by
+  no-ops; rounds alternate the two, and each figure is the median over rounds. The checks
+  replaced are those that run per request: the body limit, the request guard (deadline and
+  cancel-on-disconnect), and the request checks before execution (the cost limit and the text
+  checks of variables). The bounded validation, the spread limit and the cost of a new document
+  run once per document, when it is first planned or validated; the benchmark repeats its
+  documents, as traffic does.
+- Direct: the same per-request checks timed alone (`timeit`, best of 5), against the request's
+  CPU time. Steadier than the A/B difference on a shared machine, and a check that the A/B
+  difference is what the checks cost.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import statistics
+import time
+import timeit
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import orjson
+
+from bench.reads import SCENARIOS, drop_database, prepare_database
+
+PATHS = {"fast": None, "full": b"full", "resolver": b"resolver"}
+
+
+class _App:
+    """One app over one engine, asked requests in this process."""
+
+    def __init__(self, url: str) -> None:
+        from api.app import create_app
+        from api.database import create_engine
+        from api.settings import Settings
+
+        self.engine = create_engine(url, application_name="credence-bench", read_only=True)
+        settings = Settings(_env_file=None, debug=True)  # type: ignore[call-arg]
+        self.app = create_app(settings, database_url=url, engine=self.engine)
+
+    async def ask(self, body: bytes, executor: bytes | None) -> bytes:
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        if executor is not None:
+            headers.append((b"x-credence-executor", executor))
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/graphql",
+            "raw_path": b"/graphql",
+            "root_path": "",
+            "query_string": b"",
+            "headers": headers,
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+        }
+        sent = False
+        chunks: list[bytes] = []
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.Event().wait()
+            raise AssertionError("unreachable")
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            else:
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        answer = b"".join(chunks)
+        if status != 200 or b'"errors"' in answer:
+            raise SystemExit(f"unexpected answer ({status}): {answer[:300]!r}")
+        return answer
+
+
+class _NoGuard:
+    def __init__(self, receive: Any, timeout: float) -> None:
+        pass
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+async def _unlimited_body(receive: Any, limit: int, declared: Any) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _unlimited_read_body(scope: Any, receive: Any, limit: int) -> bytes:
+    return await _unlimited_body(receive, limit, None)
+
+
+@contextlib.contextmanager
+def _checks_off() -> Any:
+    """The per-request checks replaced by no-ops, where the request path calls them."""
+    from schema import http, http_fast, limits
+    from schema.compiled import executor
+
+    replaced = [
+        (http, "RequestGuard", _NoGuard),
+        (http_fast, "RequestGuard", _NoGuard),
+        (http, "read_body", _unlimited_read_body),
+        (http_fast, "read_declared_body", _unlimited_body),
+        (limits, "request_error", lambda *args: None),
+        (executor, "request_error", lambda *args: None),
+    ]
+    saved = [(module, name, getattr(module, name)) for module, name, _ in replaced]
+    for module, name, value in replaced:
+        setattr(module, name, value)
+    try:
+        yield
+    finally:
+        for module, name, value in saved:
+            setattr(module, name, value)
+
+
+async def _cpu_per_request(ask: Callable[[], Any], count: int) -> float:
+    started = time.process_time()
+    for _ in range(count):
+        await ask()
+    return (time.process_time() - started) / count
+
+
+def _direct_checks_seconds(query: str, executor: bytes | None) -> float:
+    """The per-request checks of one request on `executor`'s path, timed alone."""
+    from graphql import parse
+
+    from schema.http_guard import RequestGuard, read_declared_body
+    from schema.limits import request_error
+    from schema.root import schema
+
+    body = orjson.dumps({"query": query})
+
+    async def guarded() -> None:
+        sent = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await read_declared_body(receive, 1_000_000, str(len(body)))
+        async with RequestGuard(receive, 15.0):
+            pass
+
+    async def many(count: int) -> float:
+        started = time.perf_counter()
+        for _ in range(count):
+            await guarded()
+        return (time.perf_counter() - started) / count
+
+    loop = asyncio.new_event_loop()
+    try:
+        guard = min(loop.run_until_complete(many(2000)) for _ in range(5))
+    finally:
+        loop.close()
+    if executor != b"resolver":
+        return guard  # the compiled paths keep the verdict of the checks with the plan
+    document = parse(query)
+    checks = min(
+        timeit.repeat(
+            lambda: request_error(schema._schema, document, None, None), number=500, repeat=5
+        )
+    )
+    return guard + checks / 500
+
+
+async def measure(url: str, rounds: int, block_seconds: float) -> dict[str, dict[str, Any]]:
+    app = _App(url)
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        for name, (query, _, _) in SCENARIOS.items():
+            body = orjson.dumps({"query": query})
+            row: dict[str, Any] = {}
+            for path, executor in PATHS.items():
+
+                async def ask(body: bytes = body, executor: bytes | None = executor) -> bytes:
+                    return await app.ask(body, executor)
+
+                answer = await ask()
+                # Requests per block: about `block_seconds` of CPU each.
+                probe = await _cpu_per_request(ask, 5)
+                count = max(5, int(block_seconds / max(probe, 1e-6)))
+                on: list[float] = []
+                off: list[float] = []
+                for _ in range(rounds):
+                    on.append(await _cpu_per_request(ask, count))
+                    with _checks_off():
+                        assert await ask() == answer, "the same answer without the checks"
+                        off.append(await _cpu_per_request(ask, count))
+                with_checks, without = statistics.median(on), statistics.median(off)
+                row[path] = {
+                    "with": with_checks,
+                    "without": without,
+                    "ab": (with_checks - without) / without,
+                    "direct": _direct_checks_seconds(query, executor) / with_checks,
+                    "requests": count * rounds,
+                }
+            results[name] = row
+            print(f"  measured {name}", flush=True)
+    finally:
+        await app.engine.dispose()
+    return results
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        "CPU of this process per request in µs, with the per-request checks and without them "
+        "(median of alternating rounds); the checks' share of the request by A/B difference and "
+        "timed directly",
+        f"{'question':38} {'path':>8} {'with':>8} {'without':>8} {'A/B':>7} {'direct':>7}",
+    ]
+    worst = 0.0
+    for name, row in results.items():
+        for path, m in row.items():
+            lines.append(
+                f"{name:38} {path:>8} {m['with'] * 1e6:8.0f} {m['without'] * 1e6:8.0f} "
+                f"{m['ab']:7.1%} {m['direct']:7.2%}"
+            )
+            worst = max(worst, m["direct"])
+    lines.append(f"largest share timed directly: {worst:.2%} (goal: under 5% on every shape)")
+    return "\n".join(lines)
+
+
+@contextlib.asynccontextmanager
+async def _database(url: str | None, keep: bool) -> AsyncIterator[str]:
+    url = url or await prepare_database()
+    try:
+        yield url
+    finally:
+        if keep:
+            print(f"kept {url}")
+        else:
+            await drop_database(url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--block-seconds", type=float, default=0.3)
+    parser.add_argument(
+        "--database-url", help="a database `bench.reads --keep` left: skip loading, keep it"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    args = parser.parse_args()
+
+    async def run() -> dict[str, dict[str, Any]]:
+        async with _database(args.database_url, args.keep or bool(args.database_url)) as url:
+            return await measure(url, args.rounds, args.block_seconds)
+
+    print(table(asyncio.run(run())))
+
+
+if __name__ == "__main__":
+    main()
