@@ -55,6 +55,12 @@ def day(column: str, given: Filter, params: Params) -> Conditions:
 
 
 def _ids(table: str, key: str, values: list[str], params: Params) -> str:
+    if len(values) == 1:
+        # One value as a scalar, not a one-element array: with `= ANY($n)` PostgreSQL's cached
+        # (generic) plan must guess how many rows the array matches, guesses ten, and prefers
+        # scanning the whole fact table; `= $n` on a unique key is known to match at most one
+        # row, so the generic plan walks the fact table's index on that key.
+        return f"(SELECT id FROM {table} WHERE {key} = {params.add(values[0], 'text')})"
     return f"(SELECT id FROM {table} WHERE {key} = ANY({params.add(list(values), 'text[]')}))"
 
 
