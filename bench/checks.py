@@ -9,7 +9,8 @@ resolvers. Two measurements per question and path, in the same run:
 
 - A/B: the CPU time of this process per request (`time.process_time`: the database's own work is
   another process's and is not counted) with the checks as they ship, and with them replaced by
-  no-ops; rounds alternate the two, and each figure is the median over rounds. The checks
+  no-ops; rounds alternate the two (ABBA), and each figure is the least over rounds, since
+  interference from other processes only ever adds CPU time. The checks
   replaced are those that run per request: the body limit, the request guard (deadline and
   cancel-on-disconnect), and the request checks before execution (the cost limit and the text
   checks of variables). The bounded validation, the spread limit and the cost of a new document
@@ -23,7 +24,6 @@ resolvers. Two measurements per question and path, in the same run:
 import argparse
 import asyncio
 import contextlib
-import statistics
 import time
 import timeit
 from collections.abc import AsyncIterator, Callable
@@ -147,7 +147,7 @@ async def _cpu_per_request(ask: Callable[[], Any], count: int) -> float:
     return (time.process_time() - started) / count
 
 
-def _direct_checks_seconds(query: str, executor: bytes | None) -> float:
+async def _direct_checks_seconds(query: str, executor: bytes | None) -> float:
     """The per-request checks of one request on `executor`'s path, timed alone."""
     from graphql import parse
 
@@ -175,11 +175,7 @@ def _direct_checks_seconds(query: str, executor: bytes | None) -> float:
             await guarded()
         return (time.perf_counter() - started) / count
 
-    loop = asyncio.new_event_loop()
-    try:
-        guard = min(loop.run_until_complete(many(2000)) for _ in range(5))
-    finally:
-        loop.close()
+    guard = min([await many(2000) for _ in range(5)])
     if executor != b"resolver":
         return guard  # the compiled paths keep the verdict of the checks with the plan
     document = parse(query)
@@ -192,7 +188,10 @@ def _direct_checks_seconds(query: str, executor: bytes | None) -> float:
 
 
 async def measure(url: str, rounds: int, block_seconds: float) -> dict[str, dict[str, Any]]:
+    from api.runtime import tune_garbage_collector
+
     app = _App(url)
+    tune_garbage_collector()  # as `credence serve` runs
     results: dict[str, dict[str, Any]] = {}
     try:
         for name, (query, _, _) in SCENARIOS.items():
@@ -209,17 +208,23 @@ async def measure(url: str, rounds: int, block_seconds: float) -> dict[str, dict
                 count = max(5, int(block_seconds / max(probe, 1e-6)))
                 on: list[float] = []
                 off: list[float] = []
-                for _ in range(rounds):
-                    on.append(await _cpu_per_request(ask, count))
-                    with _checks_off():
-                        assert await ask() == answer, "the same answer without the checks"
-                        off.append(await _cpu_per_request(ask, count))
-                with_checks, without = statistics.median(on), statistics.median(off)
+                for round_ in range(rounds):
+                    # ABBA: which variant runs first alternates, so neither gains from order.
+                    for checks in (True, False) if round_ % 2 == 0 else (False, True):
+                        if checks:
+                            on.append(await _cpu_per_request(ask, count))
+                            continue
+                        with _checks_off():
+                            assert await ask() == answer, "the same answer without the checks"
+                            off.append(await _cpu_per_request(ask, count))
+                # Interference from other processes only ever adds CPU time (cache misses, a
+                # slower clock): each variant's least is its steadiest figure.
+                with_checks, without = min(on), min(off)
                 row[path] = {
                     "with": with_checks,
                     "without": without,
                     "ab": (with_checks - without) / without,
-                    "direct": _direct_checks_seconds(query, executor) / with_checks,
+                    "direct": await _direct_checks_seconds(query, executor) / with_checks,
                     "requests": count * rounds,
                 }
             results[name] = row
@@ -232,7 +237,7 @@ async def measure(url: str, rounds: int, block_seconds: float) -> dict[str, dict
 def table(results: dict[str, dict[str, Any]]) -> str:
     lines = [
         "CPU of this process per request in µs, with the per-request checks and without them "
-        "(median of alternating rounds); the checks' share of the request by A/B difference and "
+        "(least of alternating rounds); the checks' share of the request by A/B difference and "
         "timed directly",
         f"{'question':38} {'path':>8} {'with':>8} {'without':>8} {'A/B':>7} {'direct':>7}",
     ]
@@ -262,8 +267,8 @@ async def _database(url: str | None, keep: bool) -> AsyncIterator[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--block-seconds", type=float, default=0.3)
+    parser.add_argument("--rounds", type=int, default=16)
+    parser.add_argument("--block-seconds", type=float, default=0.15)
     parser.add_argument(
         "--database-url", help="a database `bench.reads --keep` left: skip loading, keep it"
     )
