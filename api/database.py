@@ -1,11 +1,15 @@
 """Engines and sessions. Nothing here connects at import time."""
 
 import uuid
+from weakref import WeakKeyDictionary
 
+import asyncpg
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
-from api.database_url import to_sqlalchemy_url
+from api.database_url import to_asyncpg_dsn, to_sqlalchemy_url
+from api.driver_pool import DriverPool
 from api.embedded import start_embedded_server
 from api.settings import Settings
 
@@ -63,9 +67,11 @@ def create_engine(
         connect_args["prepared_statement_name_func"] = _unique_statement_name
         server_settings = {"application_name": application_name}
     connect_args["server_settings"] = server_settings
-    return _create_async_engine(
+    engine = _create_async_engine(
         to_sqlalchemy_url(url),
         pool_size=pool_size,
+        # Never more than the pool's size: a connection opened for a burst and closed on return
+        # costs a connection's start (TLS attempt, authentication) on every request past it.
         max_overflow=0,
         pool_timeout=pool_timeout,
         # No pre-ping: the loaders take a pooled connection per batch, and a ping per batch would
@@ -74,6 +80,30 @@ def create_engine(
         # Named connections make pg_stat_activity readable for operators.
         connect_args=connect_args,
     )
+    # The compiled reads' own pool: the same server, settings and bounds, asyncpg's arguments
+    # only (the prepared-statement naming is SQLAlchemy's).
+    driver_args = {k: v for k, v in connect_args.items() if k in _ASYNCPG_CONNECT_ARGS}
+    dsn = to_asyncpg_dsn(url)
+
+    async def connect() -> asyncpg.Connection:
+        connection: asyncpg.Connection = await asyncpg.connect(dsn, **driver_args)  # type: ignore[call-overload]
+        return connection
+
+    pool = DriverPool(connect, size=pool_size, timeout=pool_timeout)
+    _DRIVER_POOLS[engine.sync_engine] = pool
+    event.listen(engine.sync_engine, "engine_disposed", lambda _: pool.close())
+    return engine
+
+
+_ASYNCPG_CONNECT_ARGS = frozenset(
+    {"timeout", "command_timeout", "statement_cache_size", "server_settings"}
+)
+_DRIVER_POOLS: "WeakKeyDictionary[Engine, DriverPool]" = WeakKeyDictionary()
+
+
+def driver_pool(engine: AsyncEngine) -> DriverPool | None:
+    """The compiled reads' pool of an engine `create_engine` made; None for any other engine."""
+    return _DRIVER_POOLS.get(engine.sync_engine)
 
 
 def _unique_statement_name() -> str:

@@ -1,6 +1,6 @@
 """What the hostile-input checks cost the read benchmarks, per question and read path.
 
-    .venv/bin/python -m bench.checks [--rounds 7] [--block-seconds 0.3] [--database-url URL]
+    .venv/bin/python -m bench.checks [--callgrind] [--rounds 16] [--database-url URL] [--keep]
 
 Loads bench/reads.py's dataset (or uses a database `bench.reads --keep` left), then asks each of
 its questions through the whole ASGI app, in this process (no network, no load generator), on
@@ -19,14 +19,29 @@ resolvers. Two measurements per question and path, in the same run:
 - Direct: the same per-request checks timed alone (`timeit`, best of 5), against the request's
   CPU time. Steadier than the A/B difference on a shared machine, and a check that the A/B
   difference is what the checks cost.
+
+On a shared machine the A/B difference of CPU times moves by ±20 %, far more than the checks
+cost. `--callgrind` makes it exact: the same A/B, counted in instructions by valgrind's
+callgrind, which counts the same whatever else the machine runs. This process then runs itself
+under valgrind; blocks of requests are bracketed by callgrind client requests (a few lines of C
+compiled with gcc at run time against valgrind's header), so only the requests are counted.
+Under valgrind a request runs about 50 times slower, so the guard's watcher, armed after 50 ms
+natively, is armed after 50 times that, as natively.
 """
 
 import argparse
 import asyncio
 import contextlib
+import ctypes
+import os
+import re
+import subprocess
+import sys
+import tempfile
 import time
 import timeit
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -265,21 +280,131 @@ async def _database(url: str | None, keep: bool) -> AsyncIterator[str]:
             await drop_database(url)
 
 
+# --- Counted by callgrind ----------------------------------------------------------------------
+
+_MARKS_C = """
+#include <valgrind/callgrind.h>
+void start(void) { CALLGRIND_START_INSTRUMENTATION; }
+void toggle(void) { CALLGRIND_TOGGLE_COLLECT; }
+void dump(const char *label) { CALLGRIND_DUMP_STATS_AT(label); }
+"""
+_CHILD_ENV = "CREDENCE_BENCH_CALLGRIND_DIR"
+# Requests per counted block, by path: the resolvers take seconds each under valgrind.
+_COUNTED = {"fast": 20, "full": 20, "resolver": 3}
+_VALGRIND_SLOWDOWN = 50
+
+
+def _marks(folder: Path) -> Any:
+    source, library = folder / "marks.c", folder / "marks.so"
+    source.write_text(_MARKS_C)
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", str(library), str(source)], check=True)
+    return ctypes.CDLL(str(library))
+
+
+async def count_instructions(url: str, folder: Path) -> None:
+    """Under callgrind: each question and path, with and without the checks, as one dump each."""
+    from schema import http_guard
+
+    http_guard.WATCH_AFTER_SECONDS *= _VALGRIND_SLOWDOWN
+    marks = _marks(folder)
+    app = _App(url)
+    try:
+        marks.start()
+        for name, (query, _, _) in SCENARIOS.items():
+            body = orjson.dumps({"query": query})
+            for path, executor in PATHS.items():
+                answer = await app.ask(body, executor)
+                count = _COUNTED[path]
+                for checks in (True, False):
+                    context = contextlib.nullcontext() if checks else _checks_off()
+                    with context:
+                        assert await app.ask(body, executor) == answer  # warm, uncounted
+                        marks.toggle()
+                        for _ in range(count):
+                            await app.ask(body, executor)
+                        marks.toggle()
+                    label = f"{name}|{path}|{'with' if checks else 'without'}|{count}"
+                    marks.dump(label.encode())
+            print(f"  counted {name}", flush=True)
+    finally:
+        await app.engine.dispose()
+
+
+def run_under_callgrind(url: str) -> dict[str, dict[str, Any]]:
+    """Run `count_instructions` in a child under valgrind and read its dumps."""
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--collect-atstart=no",
+             f"--callgrind-out-file={folder}/callgrind.out", "--quiet",
+             sys.executable, "-m", "bench.checks", "--database-url", url],
+            env={**os.environ, _CHILD_ENV: str(folder), "PYTHONHASHSEED": "0"},
+            check=True,
+        )  # fmt: skip
+        counted: dict[tuple[str, str, str], float] = {}
+        for dump in folder.glob("callgrind.out*"):
+            text = dump.read_text(errors="replace")
+            trigger = re.search(r"^desc: Trigger: Client Request: (.+)$", text, re.MULTILINE)
+            totals = re.search(r"^(?:totals|summary): (\d+)", text, re.MULTILINE)
+            if trigger is None or totals is None:
+                continue
+            name, path, variant, count = trigger.group(1).split("|")
+            counted[(name, path, variant)] = int(totals.group(1)) / int(count)
+    results: dict[str, dict[str, Any]] = {}
+    for name in SCENARIOS:
+        results[name] = {}
+        for path in PATHS:
+            with_checks, without = counted[(name, path, "with")], counted[(name, path, "without")]
+            results[name][path] = {
+                "with": with_checks,
+                "without": without,
+                "ab": (with_checks - without) / without,
+            }
+    return results
+
+
+def instructions_table(results: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        "instructions per request (callgrind), with the per-request checks and without them",
+        f"{'question':38} {'path':>8} {'with':>12} {'without':>12} {'checks':>7}",
+    ]
+    worst = 0.0
+    for name, row in results.items():
+        for path, m in row.items():
+            lines.append(
+                f"{name:38} {path:>8} {m['with']:12,.0f} {m['without']:12,.0f} {m['ab']:7.2%}"
+            )
+            worst = max(worst, m["ab"])
+    lines.append(f"largest share: {worst:.2%} (goal: under 5% on every shape)")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=16)
     parser.add_argument("--block-seconds", type=float, default=0.15)
+    parser.add_argument(
+        "--callgrind", action="store_true", help="count instructions under valgrind instead"
+    )
     parser.add_argument(
         "--database-url", help="a database `bench.reads --keep` left: skip loading, keep it"
     )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
 
+    child = os.environ.get(_CHILD_ENV)
+    if child is not None:
+        asyncio.run(count_instructions(args.database_url, Path(child)))
+        return
+
     async def run() -> dict[str, dict[str, Any]]:
         async with _database(args.database_url, args.keep or bool(args.database_url)) as url:
+            if args.callgrind:
+                return await asyncio.to_thread(run_under_callgrind, url)
             return await measure(url, args.rounds, args.block_seconds)
 
-    print(table(asyncio.run(run())))
+    results = asyncio.run(run())
+    print(instructions_table(results) if args.callgrind else table(results))
 
 
 if __name__ == "__main__":

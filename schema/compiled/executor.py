@@ -30,6 +30,7 @@ from graphql.utilities import get_operation_ast
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema import Schema
 
+from api.database import driver_pool
 from api.database_faults import database_fault
 from schema.compiled.planner import Planner, RootField, Statement, Unsupported
 from schema.document_cache import (
@@ -191,18 +192,40 @@ class CompiledReads:
             parts = [orjson.dumps(root.key) + b":" + root.literal.encode() for root in roots]
             self.stats.compiled += 1
             return b'{"data":{' + b",".join(parts) + b"}}"
-        async with engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            # asyncpg itself, under SQLAlchemy's pool: no result processing, no ORM, the answer
-            # comes back as the bytes of the text PostgreSQL wrote.
-            driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
-            if self.in_transaction:
-                async with driver.transaction(readonly=True):
-                    await self._fetch(driver, roots, parts)
-            else:
-                await self._fetch(driver, roots, parts)
+        pool = driver_pool(engine)
+        if pool is None:
+            # An engine made elsewhere (a tool's, a test's): a connection from its own pool.
+            async with engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+                await self._statements(driver, roots, parts)
+        else:
+            driver = await pool.acquire()
+            try:
+                await self._statements(driver, roots, parts)
+            except asyncpg.PostgresError:
+                # The server refused or cancelled a statement: the connection is as it was.
+                pool.release(driver)
+                raise
+            except BaseException:
+                # Cancelled mid-statement (a client gone, a deadline) or a broken connection:
+                # in an unknown state, so never handed to another request.
+                pool.discard(driver)
+                raise
+            pool.release(driver)
         self.stats.compiled += 1
         return b'{"data":{' + b",".join(parts) + b"}}"
+
+    async def _statements(
+        self, driver: asyncpg.Connection, roots: list[RootField], parts: list[bytes]
+    ) -> None:
+        # asyncpg itself: no result processing, no ORM; the answer comes back as the bytes of
+        # the text PostgreSQL wrote.
+        if self.in_transaction:
+            async with driver.transaction(readonly=True):
+                await self._fetch(driver, roots, parts)
+        else:
+            await self._fetch(driver, roots, parts)
 
     async def _fetch(
         self, driver: asyncpg.Connection, roots: list[RootField], parts: list[bytes]
