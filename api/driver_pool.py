@@ -47,6 +47,10 @@ class DriverPool:
         """Connections open now, idle or in use."""
         return self._opened
 
+    @property
+    def in_use(self) -> int:
+        return self._opened - len(self._idle)
+
     async def acquire(self) -> asyncpg.Connection:
         while True:
             while self._idle:

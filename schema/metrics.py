@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.database import driver_pool
 from api.replicas import ReadRouting
 from schema.compiled.executor import CompiledStats
 
@@ -116,16 +117,30 @@ class _CompiledCollector(Collector):
 
 
 class _PoolCollector(Collector):
-    """Database connections of this worker's pool: checked out, and the pool's size."""
+    """Database connections of this worker's pools: the compiled reads' (in use, open) and the
+    other one's (checked out, size)."""
 
     def __init__(self, engine: Callable[[], AsyncEngine]) -> None:
         self._engine = engine
 
     def collect(self) -> Iterator[Any]:
         try:
-            pool: Any = self._engine().pool
+            engine = self._engine()
         except RuntimeError:
             return  # the engine is not started yet (the app's lifespan has not run)
+        compiled = driver_pool(engine)
+        if compiled is not None:
+            yield GaugeMetricFamily(
+                "credence_db_compiled_pool_in_use",
+                "Connections of the compiled reads' pool in use by requests now.",
+                value=compiled.in_use,
+            )
+            yield GaugeMetricFamily(
+                "credence_db_compiled_pool_open",
+                "Connections the compiled reads' pool holds open (idle or in use).",
+                value=compiled.opened,
+            )
+        pool: Any = engine.pool
         checked_out = getattr(pool, "checkedout", None)
         size = getattr(pool, "size", None)
         if checked_out is None or size is None:

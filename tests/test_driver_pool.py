@@ -2,6 +2,7 @@
 a connection in an unknown state."""
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator
 
@@ -70,6 +71,11 @@ async def test_many_concurrent_reads_share_at_most_the_pool_size(
     pool = driver_pool(engine)
     assert pool is not None and 1 <= pool.opened <= 3
     assert await _backends(database_url, application_name) <= 3
+    metrics = (await client.get("/metrics")).text
+    open_now = re.search(r"^credence_db_compiled_pool_open (\S+)$", metrics, re.MULTILINE)
+    in_use = re.search(r"^credence_db_compiled_pool_in_use (\S+)$", metrics, re.MULTILINE)
+    assert open_now is not None and float(open_now.group(1)) == pool.opened
+    assert in_use is not None and float(in_use.group(1)) == 0
 
 
 async def test_an_exhausted_pool_answers_a_retryable_503_and_recovers(
