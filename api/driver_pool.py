@@ -40,7 +40,10 @@ class DriverPool:
         self._idle: list[asyncpg.Connection] = []
         self._waiters: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
         self._opened = 0
-        self._closed = False
+        # Connections opened before the last `close` are closed as they come back.
+        self._current: set[asyncpg.Connection] = set()
+        # Called with each connection the pool opens (tests watch the statements it runs).
+        self.on_connect: list[Callable[[asyncpg.Connection], None]] = []
 
     @property
     def opened(self) -> int:
@@ -58,16 +61,18 @@ class DriverPool:
                 if not connection.is_closed():
                     return connection
                 self._opened -= 1  # closed while idle (the server went away)
-            if self._closed:
-                raise RuntimeError("the connection pool is closed (its engine was disposed)")
             if self._opened < self._size:
                 self._opened += 1
                 try:
-                    return await self._connect()
+                    connection = await self._connect()
                 except BaseException:
                     self._opened -= 1
                     self._wake()
                     raise
+                self._current.add(connection)
+                for listener in self.on_connect:
+                    listener(connection)
+                return connection
             handed = await self._wait()
             if handed is not None:
                 return handed
@@ -101,7 +106,7 @@ class DriverPool:
     def release(self, connection: asyncpg.Connection) -> None:
         """Return a connection in a known state (its statements ran to completion or the
         server refused them)."""
-        if self._closed or connection.is_closed():
+        if connection not in self._current or connection.is_closed():
             self.discard(connection)
             return
         while self._waiters:
@@ -115,6 +120,7 @@ class DriverPool:
         """Close a connection whose state is unknown (a request cancelled mid-statement, a
         broken socket) rather than hand it to the next request."""
         connection.terminate()
+        self._current.discard(connection)
         self._opened -= 1
         self._wake()
 
@@ -126,13 +132,11 @@ class DriverPool:
                 return
 
     def close(self) -> None:
-        """Close every idle connection now, and each one in use as it is returned."""
-        self._closed = True
+        """Close every idle connection now, and each one in use as it is returned.
+
+        As SQLAlchemy's `dispose`: the pool stays usable and opens new connections as needed.
+        """
+        self._current.clear()
         idle, self._idle = self._idle, []
         for connection in idle:
-            connection.terminate()
-            self._opened -= 1
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
+            self.discard(connection)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.database import driver_pool
 from schema.recorded import ENTER_PAST
 from tests.schema.compiled.harness import client_for
 from tests.schema.test_loaders import THREE_LEVELS, _two_hundred_states
@@ -17,14 +18,23 @@ def statements_on(engine: AsyncEngine) -> Iterator[list[str]]:
     """Every statement asyncpg runs on connections the engine opens from now on."""
     seen: list[str] = []
 
-    def on_connect(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.driver_connection.add_query_logger(lambda q: seen.append(q.query))
+    def log(connection: Any) -> None:
+        connection.add_query_logger(lambda q: seen.append(q.query))
 
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        log(dbapi_connection.driver_connection)
+
+    # The resolvers' connections come from SQLAlchemy's pool, the compiled reads' from their own.
     event.listen(engine.sync_engine, "connect", on_connect)
+    compiled = driver_pool(engine)
+    if compiled is not None:
+        compiled.on_connect.append(log)
     try:
         yield seen
     finally:
         event.remove(engine.sync_engine, "connect", on_connect)
+        if compiled is not None:
+            compiled.on_connect.remove(log)
 
 
 DEEP = """
