@@ -1,15 +1,13 @@
 """Engines and sessions. Nothing here connects at import time."""
 
 import uuid
-from weakref import WeakKeyDictionary
 
 import asyncpg
-from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from api.database_url import to_asyncpg_dsn, to_sqlalchemy_url
-from api.driver_pool import DriverPool
+from api.driver_pool import DriverPool, register_driver_pool
 from api.embedded import start_embedded_server
 from api.settings import Settings
 
@@ -90,20 +88,13 @@ def create_engine(
         return connection
 
     pool = DriverPool(connect, size=pool_size, timeout=pool_timeout)
-    _DRIVER_POOLS[engine.sync_engine] = pool
-    event.listen(engine.sync_engine, "engine_disposed", lambda _: pool.close())
+    register_driver_pool(engine, pool)
     return engine
 
 
 _ASYNCPG_CONNECT_ARGS = frozenset(
     {"timeout", "command_timeout", "statement_cache_size", "server_settings"}
 )
-_DRIVER_POOLS: "WeakKeyDictionary[Engine, DriverPool]" = WeakKeyDictionary()
-
-
-def driver_pool(engine: AsyncEngine) -> DriverPool | None:
-    """The compiled reads' pool of an engine `create_engine` made; None for any other engine."""
-    return _DRIVER_POOLS.get(engine.sync_engine)
 
 
 def _unique_statement_name() -> str:

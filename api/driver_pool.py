@@ -18,8 +18,11 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
+from weakref import WeakKeyDictionary
 
 import asyncpg
+from sqlalchemy import Engine, event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 class PoolTimeout(TimeoutError):
@@ -140,3 +143,17 @@ class DriverPool:
         idle, self._idle = self._idle, []
         for connection in idle:
             self.discard(connection)
+
+
+_POOLS: "WeakKeyDictionary[Engine, DriverPool]" = WeakKeyDictionary()
+
+
+def register_driver_pool(engine: AsyncEngine, pool: DriverPool) -> None:
+    """Make `pool` the compiled reads' pool of `engine`, closed whenever the engine is disposed."""
+    _POOLS[engine.sync_engine] = pool
+    event.listen(engine.sync_engine, "engine_disposed", lambda _: pool.close())
+
+
+def driver_pool(engine: AsyncEngine) -> DriverPool | None:
+    """The compiled reads' pool of an engine `create_engine` made; None for any other engine."""
+    return _POOLS.get(engine.sync_engine)

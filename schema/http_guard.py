@@ -6,6 +6,7 @@ is running for it (asyncpg sends a cancel request when its task is cancelled).
 """
 
 import asyncio
+import weakref
 from dataclasses import dataclass
 
 from cross_web import HTTPException
@@ -77,7 +78,8 @@ def replay(body: bytes, then: Receive | None = None) -> Receive:
 
 
 # A request still running after this long starts watching its client and arms its deadline.
-# Most requests finish sooner and never pay for a watcher task: one timer, set and cancelled.
+# Most requests finish sooner and never pay for a watcher task, nor even for a timer: one sweep
+# per event loop, every `WATCH_AFTER_SECONDS` while requests run, looks after all of them.
 WATCH_AFTER_SECONDS = 0.05
 
 
@@ -85,30 +87,47 @@ class RequestGuard:
     """Cancel the enclosed work when the client disconnects or the deadline passes.
 
     Raises `ClientDisconnected` or `TimeoutError` in place of the cancellation. Both are armed
-    only once the request has run for `WATCH_AFTER_SECONDS`: a request that needs the database
-    for longer than that is the one worth cancelling.
+    only once the request has run for `WATCH_AFTER_SECONDS` (a request that needs the database
+    for longer than that is the one worth cancelling), by the loop's sweep, so the deadline is
+    kept to within one sweep. Entering and leaving costs a set insertion and removal.
     """
+
+    __slots__ = (
+        "_deadline",
+        "_receive",
+        "_started",
+        "_sweep_group",
+        "_task",
+        "_timeout",
+        "_watcher",
+        "_why",
+    )
 
     def __init__(self, receive: Receive, timeout: float) -> None:
         self._receive = receive
         self._timeout = timeout
         self._watcher: asyncio.Task[None] | None = None
-        self._handle: asyncio.TimerHandle | None = None
         self._why: type[Exception] | None = None
 
     async def __aenter__(self) -> None:
-        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
         assert task is not None
         self._task = task
-        self._loop = asyncio.get_running_loop()
-        self._deadline = self._loop.time() + self._timeout
-        self._handle = self._loop.call_later(
-            min(WATCH_AFTER_SECONDS, self._timeout), self._running_long
-        )
+        self._started = loop.time()
+        self._deadline = self._started + self._timeout
+        sweep = self._sweep_group = _sweep_of(loop)
+        sweep.running.add(self)
+        if not sweep.scheduled:
+            sweep.start()
 
-    def _running_long(self) -> None:
-        self._watcher = self._loop.create_task(self._watch())
-        self._handle = self._loop.call_at(self._deadline, self._stop, TimeoutError)
+    def _sweep(self, loop: asyncio.AbstractEventLoop, now: float) -> None:
+        if self._why is not None:
+            return
+        if now >= self._deadline:
+            self._stop(TimeoutError)
+        elif self._watcher is None and now - self._started >= WATCH_AFTER_SECONDS:
+            self._watcher = loop.create_task(self._watch())
 
     async def _watch(self) -> None:
         while (await self._receive())["type"] != "http.disconnect":
@@ -121,10 +140,48 @@ class RequestGuard:
             self._task.cancel()
 
     async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
+        self._sweep_group.running.discard(self)
         if self._watcher is not None:
             self._watcher.cancel()
         if self._why is not None and kind is asyncio.CancelledError:
             self._task.uncancel()
             raise self._why
+
+
+class _Sweep:
+    """The requests of one event loop, looked at every `WATCH_AFTER_SECONDS` while any runs."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.running: set[RequestGuard] = set()
+        self.scheduled = False
+
+    def start(self) -> None:
+        self.scheduled = True
+        self.loop.call_later(WATCH_AFTER_SECONDS, self.sweep)
+
+    def sweep(self) -> None:
+        now = self.loop.time()
+        for guard in list(self.running):
+            guard._sweep(self.loop, now)
+        self.scheduled = False
+        if self.running:
+            self.start()
+
+
+# The loop a process serves from, remembered so that most requests find its sweep at once.
+_current: _Sweep | None = None
+_SWEEPS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Sweep]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _sweep_of(loop: asyncio.AbstractEventLoop) -> _Sweep:
+    global _current
+    if _current is not None and _current.loop is loop:
+        return _current
+    sweep = _SWEEPS.get(loop)
+    if sweep is None:
+        sweep = _SWEEPS[loop] = _Sweep(loop)
+    _current = sweep
+    return sweep

@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.database import driver_pool
+from api.driver_pool import driver_pool
 from api.replicas import ReadRouting
 from schema.compiled.executor import CompiledStats
 

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from api.database import create_engine, driver_pool
+from api.database import create_engine
 from api.database_url import to_asyncpg_dsn
+from api.driver_pool import driver_pool
 from api.settings import Settings
 
 QUERY = {"query": "{ states(first: 5, orderBy: ISO3_ASC) { nodes { iso3 } } }"}

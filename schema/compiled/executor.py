@@ -30,8 +30,8 @@ from graphql.utilities import get_operation_ast
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema import Schema
 
-from api.database import driver_pool
 from api.database_faults import database_fault
+from api.driver_pool import driver_pool
 from schema.compiled.planner import Planner, RootField, Statement, Unsupported
 from schema.document_cache import (
     MAX_CACHED_DOCUMENT_CHARS,

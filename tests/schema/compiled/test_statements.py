@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.database import driver_pool
+from api.driver_pool import driver_pool
 from schema.recorded import ENTER_PAST
 from tests.schema.compiled.harness import client_for
 from tests.schema.test_loaders import THREE_LEVELS, _two_hundred_states
