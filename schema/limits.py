@@ -8,10 +8,12 @@ extension instances.
 import contextlib
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
+import orjson
 from graphql import ExecutionResult, GraphQLError, GraphQLSchema, GraphQLSyntaxError
 from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
@@ -119,8 +121,50 @@ def request_error(
     """Why a valid document may not run with these variables, before anything runs.
 
     Both read paths ask: the compiled one declines such a request and Strawberry refuses it.
+    The compiled path keeps the verdict with its plan; for the resolvers the verdict of a cached
+    document (parsed once, so the same object each time) with small variables is kept here,
+    since walking the document for its cost takes longer than many a whole request.
     """
-    return variable_text_error(variables) or cost_error(schema, document, operation_name, variables)
+    key = _verdict_key(schema, document, operation_name, variables)
+    if key is not None:
+        kept = _VERDICTS.get(key)
+        if kept is not None and kept[0] is document:
+            _VERDICTS.move_to_end(key)
+            return kept[1]
+    error = variable_text_error(variables) or cost_error(
+        schema, document, operation_name, variables
+    )
+    if key is not None and error is None:
+        # The document itself is kept alongside: its id is only unique while it lives. Refusals
+        # are worked out again each time, as every client mistake is.
+        _VERDICTS[key] = (document, error)
+        if len(_VERDICTS) > _VERDICTS_SIZE:
+            _VERDICTS.popitem(last=False)
+    return error
+
+
+_VERDICTS_SIZE = 512
+_MAX_VERDICT_VARIABLES_BYTES = 4096
+_VerdictKey = tuple[int, int, str | None, bytes]
+_VERDICTS: "OrderedDict[_VerdictKey, tuple[DocumentNode, GraphQLError | None]]" = OrderedDict()
+
+
+def _verdict_key(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> _VerdictKey | None:
+    location = document.loc
+    if location is None or location.end > MAX_CACHED_DOCUMENT_CHARS:
+        return None  # a document too large for the document cache is not kept here either
+    try:
+        encoded = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+    if len(encoded) > _MAX_VERDICT_VARIABLES_BYTES:
+        return None
+    return (id(schema), id(document), operation_name, encoded)
 
 
 class RequestChecks(SchemaExtension):
