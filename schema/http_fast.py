@@ -237,12 +237,7 @@ class FastReads:
             return "parse"  # the full path says what is wrong with the body
         if not isinstance(data, dict):
             return "parse"
-        params = GraphQLParams(
-            query=data.get("query"),
-            variables=data.get("variables"),
-            operation_name=data.get("operationName"),
-            extensions=data.get("extensions"),
-        )
+        params = GraphQLParams.from_data(data)
         plain = params.plain()
         if plain is None:
             return "request"  # persisted queries and other extensions: the full path's

@@ -40,6 +40,17 @@ class GraphQLParams:
             return None
         return query, variables, name
 
+    @classmethod
+    def from_data(cls, data: dict[str, Any], *, streaming: bool = False) -> "GraphQLParams":
+        """The parameters of a request's decoded JSON body (or its GET parameters)."""
+        return cls(
+            query=data.get("query"),
+            variables=data.get("variables"),
+            operation_name=data.get("operationName"),
+            extensions=data.get("extensions"),
+            streaming=streaming,
+        )
+
     def with_document(self, query: str, extensions: Any) -> "GraphQLParams":
         return replace(self, query=query, extensions=extensions)
 
@@ -84,10 +95,5 @@ async def read_params(request: Request) -> GraphQLParams | None:
         return None
     if not isinstance(data, dict):
         return None
-    return GraphQLParams(
-        query=data.get("query"),
-        variables=data.get("variables"),
-        operation_name=data.get("operationName"),
-        extensions=data.get("extensions"),
-        streaming=any(kind in request.headers.get("accept", "") for kind in _STREAMING),
-    )
+    accept = request.headers.get("accept", "")
+    return GraphQLParams.from_data(data, streaming=any(kind in accept for kind in _STREAMING))
