@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
     log_level: str = "info"
+    # Peers whose X-Forwarded-For and X-Forwarded-Proto `credence serve` believes (comma-separated
+    # addresses or networks, or "*"): a reverse proxy in front. Empty: none, and no header is
+    # read (the client address is then the socket's).
+    forwarded_allow_ips: str = ""
     pool_size: int = Field(default=10, ge=1)
     # Query operations run as one SQL statement per root field (schema/compiled), with the
     # resolvers as fallback; CREDENCE_COMPILED_READS=false serves everything through resolvers.
