@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from api.auth import authenticator_for
@@ -265,31 +266,45 @@ def create_app(
             prometheus_route(graphql.metrics, settings.metrics_path),
             metrics_route(graphql, settings.metrics_path + ".json"),
         ]
-    middleware = []
-    if settings.fast_path and graphql.compiled is not None:
-        # Outermost: a plain query with a known plan is answered before any other layer runs.
-        middleware.append(
-            Middleware(
-                FastReads,
-                view=graphql,
-                cors=cors,
-                compression_min_bytes=(
-                    settings.compression_min_bytes if settings.compression else None
-                ),
-            )
-        )
-    middleware.append(Middleware(RequestIdMiddleware))
+    middleware = [Middleware(RequestIdMiddleware)]
     if cors.origins:
         middleware.append(Middleware(CorsMiddleware, policy=cors))
     if settings.compression:
         middleware.append(
             Middleware(CompressionMiddleware, minimum_bytes=settings.compression_min_bytes)
         )
-    return Starlette(
-        routes=routes,
-        middleware=middleware,
-        lifespan=lifespan,
-    )
+    app = CredenceApp(routes=routes, middleware=middleware, lifespan=lifespan)
+    if settings.fast_path and graphql.compiled is not None:
+        app.front = FastReads(
+            app.starlette,
+            view=graphql,
+            cors=cors,
+            compression_min_bytes=(
+                settings.compression_min_bytes if settings.compression else None
+            ),
+        )
+    return app
+
+
+class CredenceApp(Starlette):
+    """Starlette, with an optional layer in front of all of it, its error middleware included.
+
+    The front layer is the fast path (`FastReads`): a plain query with a known plan is answered
+    before any of Starlette runs, and everything else reaches Starlette as usual. The fast path
+    catches and masks its own errors, as Starlette's outermost middleware would.
+    """
+
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        front = self.front
+        if front is None:
+            await self.starlette(scope, receive, send)
+        else:
+            await front(scope, receive, send)
+
+    async def starlette(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
 
 
 def _replica_states(database: _Database) -> dict[str, dict[str, str]]:

@@ -17,7 +17,6 @@ import html
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -66,6 +65,7 @@ from schema.http_headers import (
     JSON,
     STANDARD_HEADERS,
     negotiate_media_type,
+    new_request_id,
     valid_request_id,
 )
 from schema.http_params import GraphQLParams, read_params
@@ -114,7 +114,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = Headers(scope=scope).get(REQUEST_ID_HEADER)
-        request_id = incoming if incoming and valid_request_id(incoming) else uuid.uuid4().hex
+        request_id = incoming if incoming and valid_request_id(incoming) else new_request_id()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

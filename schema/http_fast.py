@@ -22,10 +22,9 @@ same answer, header for header.
 """
 
 import logging
-import os
 import time
 from collections import OrderedDict
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 import orjson
@@ -34,7 +33,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.database_faults import DatabaseFault, database_fault
-from schema.compiled.executor import CompiledReads, lasting
+from schema.compiled.executor import CompiledReads, constant_answer, lasting
 from schema.compiled.planner import RootField
 from schema.http_compression import compress
 from schema.http_cors import CorsPolicy
@@ -43,6 +42,7 @@ from schema.http_headers import (
     COMPILED_FAILED,
     STANDARD_HEADERS,
     negotiate_media_type,
+    new_request_id,
     valid_request_id,
 )
 from schema.http_params import GraphQLParams
@@ -59,7 +59,9 @@ T = TypeVar("T")
 MAX_KEY_BYTES = 4096
 PLAN_CACHE_SIZE = 512
 _JSON = b"application/json"
-_STREAMING = (b"multipart/mixed", b"text/event-stream")
+# Streaming answers (incremental delivery, subscriptions over SSE) are the full path's.
+_MULTIPART = b"multipart/mixed"
+_EVENT_STREAM = b"text/event-stream"
 _NOT_FAST = (b"resolver", b"full")
 _MEDIA_TYPES_SIZE = 256
 
@@ -86,11 +88,11 @@ class FastReads:
         self.compiled: CompiledReads | None = (
             None if persisted is not None and persisted.only else compiled
         )
-        self._plans: OrderedDict[bytes, list[RootField]] = OrderedDict()
+        self._plans: OrderedDict[bytes, _Plan] = OrderedDict()
         # Body bytes whose operation the compiled path declines for good (a mutation, say):
         # straight to the full path, without parsing them again.
         self._declined: OrderedDict[bytes, None] = OrderedDict()
-        self._day = date.today()
+        self._day_ends = _next_midnight()
         self._media_types: dict[bytes | None, str] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -122,7 +124,7 @@ class FastReads:
         if b"authorization" in headers or not self.view.authenticator.config.anonymous_read:
             return False  # a token to check, or none and anonymous reads are off
         accept = headers.get(b"accept", b"")
-        if any(kind in accept for kind in _STREAMING):
+        if _MULTIPART in accept or _EVENT_STREAM in accept:
             return False
         # In debug mode `X-Credence-Executor: resolver` asks for the resolvers, and `full` for
         # the compiled path behind the full request path (benchmarks compare the two).
@@ -158,15 +160,22 @@ class FastReads:
         if roots is None:
             await self.app(scope, replay(body, receive), send)
             return
+        compiled = self.compiled
+        assert compiled is not None
         answer: bytes | Response | None
         declined = False
         target = None
         try:
             target = view.read_target(scope, headers.get(b"credence-consistency"))
-            engine = target.engine if target is not None else view.primary_engine()
-            async with RequestGuard(receive, view.limits.request_timeout):
-                answer = await self.compiled.run(engine, roots)  # type: ignore[union-attr]
-            declined = answer is None
+            if isinstance(roots, bytes):
+                # Nothing to ask the database (`{ __typename }`): the plan is the answer.
+                answer = roots
+                compiled.stats.compiled += 1
+            else:
+                engine = target.engine if target is not None else view.primary_engine()
+                async with RequestGuard(receive, view.limits.request_timeout):
+                    answer = await compiled.run(engine, roots)
+                declined = answer is None
         except ClientDisconnected:
             logger.info("Client disconnected; request %s cancelled", request_id)
             return
@@ -202,17 +211,16 @@ class FastReads:
             if view.executor_header and target is not None:
                 extra.append((b"credence-read-from", target.name.encode()))
             await self._send(send, headers, request_id, 200, media_type.encode(), answer, extra)
-            self.compiled.stats.fast += 1  # type: ignore[union-attr]
+            compiled.stats.fast += 1
         if view.metrics is not None:
             view.metrics.observe("query", "compiled", time.perf_counter() - started)
 
-    def _plan(self, body: bytes) -> list[RootField] | None:
+    def _plan(self, body: bytes) -> "_Plan | None":
         """The plan of a request's body, or None when the full path must serve it."""
-        today = date.today()
-        if today != self._day:
+        if time.time() >= self._day_ends:
             # `inPower` and `currentGovernment` default to today: yesterday's plans are stale.
             self._plans.clear()
-            self._day = today
+            self._day_ends = _next_midnight()
         keyed = len(body) <= MAX_KEY_BYTES
         if keyed:
             roots = self._plans.get(body)
@@ -230,7 +238,7 @@ class FastReads:
             _keep(self._plans, body, plan)
         return plan
 
-    def _plan_request(self, body: bytes) -> list[RootField] | str:
+    def _plan_request(self, body: bytes) -> "_Plan | str":
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -244,7 +252,11 @@ class FastReads:
         if self.view.introspection_refusal(params) is not None:
             return "refused"
         assert self.compiled is not None
-        return self.compiled.plan(*plain)
+        plan = self.compiled.plan(*plain)
+        if isinstance(plan, str):
+            return plan
+        constant = constant_answer(plan)
+        return plan if constant is None else constant
 
     def _media_type(self, accept: bytes | None) -> str:
         try:
@@ -304,7 +316,14 @@ class FastReads:
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-_SET_BY_SEND = (b"content-length", b"content-type")
+# A compiled plan's root fields, or the whole answer when none of them asks the database.
+_Plan = list[RootField] | bytes
+
+
+def _next_midnight() -> float:
+    """When the local day ends, as a `time.time()` value (cheaper to compare than dates)."""
+    tomorrow = datetime.combine(date.today() + timedelta(days=1), datetime.min.time())
+    return tomorrow.timestamp()
 
 
 def _keep(cache: "OrderedDict[bytes, T]", key: bytes, value: T) -> None:
@@ -318,5 +337,4 @@ def _request_id(incoming: bytes | None) -> str:
         text = incoming.decode("latin-1")
         if valid_request_id(text):
             return text
-    # The same shape as the full path's ids (32 hex digits), without building a UUID.
-    return os.urandom(16).hex()
+    return new_request_id()

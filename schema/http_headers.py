@@ -2,6 +2,7 @@
 shared by the full path (`schema.http`) and the fast one (`schema.http_fast`)."""
 
 import re
+from random import getrandbits
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -12,6 +13,15 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 def valid_request_id(value: str) -> bool:
     return _REQUEST_ID.fullmatch(value) is not None
+
+
+def new_request_id() -> str:
+    """32 hex digits, as a UUID's: unique enough to find one request in the logs.
+
+    An id only has to tell requests apart, not be unguessable, so it comes from the process's
+    seeded Mersenne Twister (reseeded in a forked child), not a system call per request.
+    """
+    return f"{getrandbits(128):032x}"
 
 
 # On every response: browsers must not guess a media type (a JSON answer holding markup must

@@ -89,6 +89,14 @@ def lasting(plan: _Plan) -> bool:
     return not (isinstance(plan, str) and plan.split(":")[0] in _NOT_KEPT)
 
 
+def constant_answer(roots: list[RootField]) -> bytes | None:
+    """The whole answer of a plan that asks the database nothing (`{ __typename }`), else None."""
+    if any(root.statement is not None for root in roots):
+        return None
+    parts = [orjson.dumps(root.key) + b":" + root.literal.encode() for root in roots]
+    return b'{"data":{' + b",".join(parts) + b"}}"
+
+
 class CompiledReads:
     def __init__(self, schema: Schema, *, plan_cache_size: int = PLAN_CACHE_SIZE) -> None:
         self._schema = schema._schema
@@ -186,12 +194,12 @@ class CompiledReads:
             return str(error) or "unsupported"
 
     async def _run(self, engine: AsyncEngine, roots: list[RootField]) -> bytes:
-        parts: list[bytes] = []
-        if all(root.statement is None for root in roots):
+        constant = constant_answer(roots)
+        if constant is not None:
             # Nothing to ask the database (`{ __typename }`): no pooled connection is taken.
-            parts = [orjson.dumps(root.key) + b":" + root.literal.encode() for root in roots]
             self.stats.compiled += 1
-            return b'{"data":{' + b",".join(parts) + b"}}"
+            return constant
+        parts: list[bytes] = []
         pool = driver_pool(engine)
         if pool is None:
             # An engine made elsewhere (a tool's, a test's): a connection from its own pool.
