@@ -8,7 +8,8 @@ and answers such a request from ASGI receive to ASGI send itself:
 - the raw body is the plan's key (no JSON parsing, no re-serialization of variables) once the
   first identical request has been planned through the shared plan cache;
 - the plan runs through the compiled path's own `run` (the statements it prepares are reused by
-  asyncpg's statement cache), and PostgreSQL's JSON is spliced as bytes;
+  asyncpg's statement cache), and PostgreSQL's JSON is spliced as bytes; a plan that asks the
+  database nothing (`{ __typename }`) is kept as its whole answer;
 - the answer carries what the full path's middlewares add: the request id, the protective
   headers, CORS, compression and the executor header.
 
@@ -156,8 +157,8 @@ class FastReads:
                 send, headers, request_id, view.http_error("POST", error, media_type)
             )
             return
-        roots = self._plan(body)
-        if roots is None:
+        plan = self._plan(body)
+        if plan is None:
             await self.app(scope, replay(body, receive), send)
             return
         compiled = self.compiled
@@ -167,14 +168,14 @@ class FastReads:
         target = None
         try:
             target = view.read_target(scope, headers.get(b"credence-consistency"))
-            if isinstance(roots, bytes):
+            if isinstance(plan, bytes):
                 # Nothing to ask the database (`{ __typename }`): the plan is the answer.
-                answer = roots
+                answer = plan
                 compiled.stats.compiled += 1
             else:
                 engine = target.engine if target is not None else view.primary_engine()
                 async with RequestGuard(receive, view.limits.request_timeout):
-                    answer = await compiled.run(engine, roots)
+                    answer = await compiled.run(engine, plan)
                 declined = answer is None
         except ClientDisconnected:
             logger.info("Client disconnected; request %s cancelled", request_id)
