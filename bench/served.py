@@ -10,7 +10,7 @@ under valgrind's callgrind with counting off; once it has answered a warm-up, co
 (`callgrind_control -i on`), this process sends the requests over `--concurrency` keep-alive
 connections, and counting goes off. Instructions do not depend on what else the machine runs,
 so two servers compare in one run even on a busy machine; system calls (the kernel's share)
-are not counted, and a cache miss counts as one instruction.
+are not counted, nor are the stalls of cache misses.
 
 Servers, each on the same database (bench/reads.py's dataset, or `--database-url`):
 - bare: a twenty-line ASGI app answering each question's bytes, with the same headers as the
@@ -166,8 +166,10 @@ def _dumped_instructions(folder: Path, *, clear: bool = False) -> int:
         if clear:
             dump.unlink()
             continue
-        match = re.search(r"^(?:totals|summary): (\d+)", dump.read_text(), re.MULTILINE)
-        total += int(match.group(1)) if match else 0
+        # A dump's `summary` line can read 0 when counting started after the process did; its
+        # `totals` line (at the end) holds the counts.
+        counts = re.findall(r"^(?:totals|summary): (\d+)", dump.read_text(), re.MULTILINE)
+        total += max((int(c) for c in counts), default=0)
     return total
 
 
@@ -202,6 +204,8 @@ async def count(
                 _control(server.pid, "-i", "off")
                 _control(server.pid, "-d")
                 counted[body] = _dumped_instructions(folder) / args.requests
+                if not counted[body]:
+                    raise SystemExit(f"callgrind counted nothing for the {kind} server")
         finally:
             _stop(server)
     return counted
@@ -239,7 +243,7 @@ async def measure(args: argparse.Namespace) -> None:
         results: dict[str, dict[bytes, float]] = {}
         for label, kind in SERVERS.items():
             print(f"counting {label} ...", flush=True)
-            results[label] = await count(kind, url, bodies, args.requests, args.concurrency, env)
+            results[label] = await count(kind, url, bodies, args, env)
     print()
     print(
         f"instructions per request (callgrind), {args.requests:,} requests over "
