@@ -40,13 +40,13 @@ import sys
 import tempfile
 import time
 import timeit
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from bench.reads import SCENARIOS, drop_database, prepare_database
+from bench.reads import SCENARIOS, bench_database
 
 PATHS = {"fast": None, "full": b"full", "resolver": b"resolver"}
 
@@ -272,18 +272,6 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-@contextlib.asynccontextmanager
-async def _database(url: str | None, keep: bool) -> AsyncIterator[str]:
-    url = url or await prepare_database()
-    try:
-        yield url
-    finally:
-        if keep:
-            print(f"kept {url}")
-        else:
-            await drop_database(url)
-
-
 # --- Counted by callgrind ----------------------------------------------------------------------
 
 _MARKS_C = """
@@ -410,7 +398,7 @@ def main() -> None:
         return
 
     async def run() -> dict[str, dict[str, Any]]:
-        async with _database(args.database_url, args.keep or bool(args.database_url)) as url:
+        async with bench_database(args.database_url, args.keep) as url:
             if args.callgrind:
                 return await asyncio.to_thread(run_under_callgrind, url)
             return await measure(url, args.rounds, args.block_seconds)

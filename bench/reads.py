@@ -20,6 +20,7 @@ as ratios to the uncompressed answer.
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import itertools
 import json
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -276,6 +278,23 @@ async def load_dataset(url: str) -> None:
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
+
+
+@contextlib.asynccontextmanager
+async def bench_database(url: str | None, keep: bool) -> AsyncIterator[str]:
+    """The database at `url` (never dropped), or a fresh one with the dataset, dropped
+    afterwards unless `keep`."""
+    if url is not None:
+        yield url
+        return
+    url = await prepare_database()
+    try:
+        yield url
+    finally:
+        if keep:
+            print(f"kept {url}")
+        else:
+            await drop_database(url)
 
 
 async def drop_database(url: str) -> None:

@@ -34,14 +34,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 
-from bench.reads import SCENARIOS, drop_database, prepare_database
+from bench.reads import SCENARIOS, bench_database
 
 # Small answers are where the server's share shows; the nested ones are PostgreSQL's time.
 DEFAULT_QUESTIONS = ("{ __typename }", "trivial", "50 states flat")
@@ -211,20 +210,8 @@ async def count(
     return counted
 
 
-@contextlib.asynccontextmanager
-async def _database(url: str | None, keep: bool) -> AsyncIterator[str]:
-    url = url or await prepare_database()
-    try:
-        yield url
-    finally:
-        if keep:
-            print(f"kept {url}")
-        else:
-            await drop_database(url)
-
-
 async def measure(args: argparse.Namespace) -> None:
-    async with _database(args.database_url, args.keep) as url:
+    async with bench_database(args.database_url, args.keep) as url:
         bodies = [orjson.dumps({"query": SCENARIOS[name][0]}) for name in args.questions]
         # The bare app answers what the real one does: asked once, natively, first.
         port = _free_port()
