@@ -700,7 +700,8 @@ def serve_and_measure(
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench.reads:create_bench_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning", "--no-access-log"],
+         # As `credence serve` runs it (api.cli.serve.uvicorn_options) at this log level.
+         "--log-level", "warning", "--no-access-log", "--no-proxy-headers", "--no-server-header"],
         env=env,
     )  # fmt: skip
     try:
