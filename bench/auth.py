@@ -12,6 +12,7 @@ request above the baseline.
 import argparse
 import asyncio
 import time
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from starlette.requests import Request
@@ -31,12 +32,12 @@ def _request(authorization: str | None) -> Request:
     return Request(scope)
 
 
-def _tokens(count: int, sign: object) -> list[str]:
+def _tokens(count: int, sign: tuple[str, Any]) -> list[str]:
     import jwt
 
     now = int(time.time())
     claims = {"credence_role": "editor", "iat": now, "exp": now + 3600}
-    algorithm, key = sign  # type: ignore[misc]
+    algorithm, key = sign
     return [
         jwt.encode({**claims, "sub": f"user-{i}"}, key, algorithm=algorithm) for i in range(count)
     ]

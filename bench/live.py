@@ -82,9 +82,11 @@ async def _round(
     readers = [asyncio.create_task(_collect(ws, arrivals)) for ws in sockets]
     bare = await asyncpg.connect(to_asyncpg_dsn(database_url))
     notified: dict[int, float] = {}
-    await bare.add_listener(
-        "credence_changes", lambda *args: notified.setdefault(int(args[3]), time.monotonic())
-    )
+
+    def _notified(_connection: object, _pid: int, _channel: str, payload: object) -> None:
+        notified.setdefault(int(str(payload)), time.monotonic())
+
+    await bare.add_listener("credence_changes", _notified)
     writer = await asyncpg.connect(to_asyncpg_dsn(database_url))
     committed: dict[int, float] = {}
     cpu_before, clients_before = worker.cpu_times(), psutil.Process().cpu_times()

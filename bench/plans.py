@@ -105,16 +105,18 @@ async def measure(url: str, executions: int, repeat: int, rounds: int) -> dict[s
                 "compiled, planned every time": (await custom.prepare(sql), params),
                 "floor": (await auto.prepare(floor_sql), tuple(floor_params)),
             }
-            plans = {}
+            plans: dict[str, asyncpg.Record] = {}
             for way, (statement, args) in ways.items():
                 for _ in range(executions):
                     await statement.fetch(*args)
                 if way != "compiled, planned every time":
-                    plans[way] = await auto.fetchrow(
+                    row = await auto.fetchrow(
                         "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
                         "WHERE statement = $1",
                         sql if way == "compiled" else floor_sql,
                     )
+                    assert row is not None, f"{way}: not among the prepared statements"
+                    plans[way] = row
             times: dict[str, list[float]] = {way: [] for way in ways}
             order = list(ways)
             for round_ in range(rounds):

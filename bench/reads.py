@@ -408,7 +408,7 @@ class Floors:
         assert pool is not None
         connection = await pool.acquire()
         try:
-            text = await connection.fetchval(sql, *args)
+            text: str = await connection.fetchval(sql, *args)
         finally:
             pool.release(connection)
         return b'{"data":' + text.encode() + b"}"

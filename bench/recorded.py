@@ -109,7 +109,7 @@ async def measure(url: str | None, repeat: int) -> tuple[dict[str, Any], str]:
             return elapsed, response.headers.get(EXECUTOR_HEADER, "resolver")
 
         for name, query in QUESTIONS.items():
-            runs = {"present": (_at(query, False), {})} | {
+            runs: dict[str, tuple[str, dict[str, Any]]] = {"present": (_at(query, False), {})} | {
                 label: (_at(query, True), {"t": at}) for label, at in instants.items()
             }
             for executor in ("compiled", "resolver"):
