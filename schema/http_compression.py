@@ -21,6 +21,8 @@ import brotli
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from schema.http_headers import STREAMING_MEDIA_TYPES
+
 DEFAULT_MINIMUM_BYTES = 1024
 BROTLI_QUALITY = 4
 GZIP_LEVEL = 6
@@ -36,7 +38,7 @@ _COMPRESSIBLE = (
     b"text/",
 )
 # Never buffered, even when sent in one message: a client reads these as they arrive.
-_STREAMING = (b"text/event-stream", b"multipart/mixed")
+_STREAMING = tuple(kind.encode() for kind in STREAMING_MEDIA_TYPES)
 
 
 def _brotli(body: bytes) -> bytes:

@@ -42,6 +42,7 @@ from schema.http_guard import ClientDisconnected, RequestGuard, read_declared_bo
 from schema.http_headers import (
     COMPILED_FAILED,
     STANDARD_HEADERS,
+    STREAMING_MEDIA_TYPES,
     negotiate_media_type,
     new_request_id,
     valid_request_id,
@@ -60,9 +61,8 @@ T = TypeVar("T")
 MAX_KEY_BYTES = 4096
 PLAN_CACHE_SIZE = 512
 _JSON = b"application/json"
-# Streaming answers (incremental delivery, subscriptions over SSE) are the full path's.
-_MULTIPART = b"multipart/mixed"
-_EVENT_STREAM = b"text/event-stream"
+# Streaming answers are the full path's (two names rather than a loop: checked per request).
+_MULTIPART, _EVENT_STREAM = (kind.encode() for kind in STREAMING_MEDIA_TYPES)
 _NOT_FAST = (b"resolver", b"full")
 _MEDIA_TYPES_SIZE = 256
 

@@ -32,6 +32,11 @@ STANDARD_HEADERS = (
 )
 
 
+# Accept values that ask for a streamed answer (incremental delivery, or a subscription over
+# server-sent events): the full path's.
+STREAMING_MEDIA_TYPES = ("multipart/mixed", "text/event-stream")
+
+
 # Set on the scope when the fast path's compiled run declined: the full path goes straight to
 # the resolvers rather than planning and running the same statements again.
 COMPILED_FAILED = "credence.compiled_failed"

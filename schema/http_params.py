@@ -13,8 +13,7 @@ from urllib.parse import urlencode
 import orjson
 from starlette.requests import Request
 
-# Accept values asking for an incremental (streamed) answer, which only Strawberry gives.
-_STREAMING = ("multipart/mixed", "text/event-stream")
+from schema.http_headers import STREAMING_MEDIA_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,4 +95,5 @@ async def read_params(request: Request) -> GraphQLParams | None:
     if not isinstance(data, dict):
         return None
     accept = request.headers.get("accept", "")
-    return GraphQLParams.from_data(data, streaming=any(kind in accept for kind in _STREAMING))
+    streaming = any(kind in accept for kind in STREAMING_MEDIA_TYPES)
+    return GraphQLParams.from_data(data, streaming=streaming)

@@ -126,18 +126,16 @@ def request_error(
     since walking the document for its cost takes longer than many a whole request.
     """
     key = _verdict_key(schema, document, operation_name, variables)
-    if key is not None:
-        kept = _VERDICTS.get(key)
-        if kept is not None and kept[0] is document:
-            _VERDICTS.move_to_end(key)
-            return kept[1]
+    if key is not None and _VERDICTS.get(key) is document:
+        _VERDICTS.move_to_end(key)
+        return None
     error = variable_text_error(variables) or cost_error(
         schema, document, operation_name, variables
     )
     if key is not None and error is None:
-        # The document itself is kept alongside: its id is only unique while it lives. Refusals
-        # are worked out again each time, as every client mistake is.
-        _VERDICTS[key] = (document, error)
+        # Only passes are kept (refusals are worked out again each time, as every client
+        # mistake is), each with its document: the document's id is unique only while it lives.
+        _VERDICTS[key] = document
         if len(_VERDICTS) > _VERDICTS_SIZE:
             _VERDICTS.popitem(last=False)
     return error
@@ -146,7 +144,8 @@ def request_error(
 _VERDICTS_SIZE = 512
 _MAX_VERDICT_VARIABLES_BYTES = 4096
 _VerdictKey = tuple[int, int, str | None, bytes]
-_VERDICTS: "OrderedDict[_VerdictKey, tuple[DocumentNode, GraphQLError | None]]" = OrderedDict()
+# The requests that passed: their documents, by document, operation and variables.
+_VERDICTS: "OrderedDict[_VerdictKey, DocumentNode]" = OrderedDict()
 
 
 def _verdict_key(

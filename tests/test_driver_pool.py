@@ -5,6 +5,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import httpx
@@ -37,7 +38,7 @@ async def _backends(database_url: str, application_name: str) -> int:
         await connection.close()
 
 
-async def _engine(database_url: str, application_name: str, **options: float) -> AsyncEngine:
+def _engine(database_url: str, application_name: str, **options: float) -> AsyncEngine:
     return create_engine(
         database_url,
         application_name=application_name,
@@ -47,15 +48,27 @@ async def _engine(database_url: str, application_name: str, **options: float) ->
     )
 
 
+@asynccontextmanager
+async def _client(
+    database_url: str, engine: AsyncEngine, **settings: int
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over `engine`, asked in this process."""
+    app = create_app(
+        Settings(_env_file=None, **settings),  # type: ignore[call-arg]
+        database_url=database_url,
+        engine=engine,
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
 @pytest.fixture
 async def client_and_engine(
     database_url: str, application_name: str
 ) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncEngine]]:
-    engine = await _engine(database_url, application_name, pool_size=3, pool_timeout=0.5)
-    settings = Settings(_env_file=None, retry_after=7)  # type: ignore[call-arg]
-    app = create_app(settings, database_url=database_url, engine=engine)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    engine = _engine(database_url, application_name, pool_size=3, pool_timeout=0.5)
+    async with _client(database_url, engine, retry_after=7) as client:
         yield client, engine
     await engine.dispose()
 
@@ -137,11 +150,8 @@ async def test_connections_the_server_closed_are_replaced(
 async def test_disposing_the_engine_closes_the_compiled_reads_connections(
     database_url: str, application_name: str
 ) -> None:
-    engine = await _engine(database_url, application_name)
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    app = create_app(settings, database_url=database_url, engine=engine)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    engine = _engine(database_url, application_name)
+    async with _client(database_url, engine) as client:
         await asyncio.gather(*(client.post("/graphql", json=QUERY) for _ in range(6)))
     assert await _backends(database_url, application_name) >= 1
     await engine.dispose()
